@@ -1,0 +1,1 @@
+"""Accounts (customer companies), advocates, their milestones and points."""

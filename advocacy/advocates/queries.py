@@ -1,0 +1,191 @@
+"""Reads for accounts, advocates and milestones. Rows, not tracked ORM objects: read paths
+don't pay for identity maps or change tracking."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Row, Select, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from advocacy.advocates.models import (
+    Account,
+    Advocate,
+    AdvocateStatus,
+    Milestone,
+    MilestoneKind,
+    MilestoneStatus,
+)
+from advocacy.dialect import escape_like, json_array_contains
+
+ACCOUNT = Account.__table__  # type: ignore[attr-defined]
+ADVOCATE = Advocate.__table__  # type: ignore[attr-defined]
+MILESTONE = Milestone.__table__  # type: ignore[attr-defined]
+
+
+class AdvocateOrder(enum.StrEnum):
+    NAME = "NAME"
+    POINTS = "POINTS"
+    LAST_ENGAGED = "LAST_ENGAGED"
+    CREATED = "CREATED"
+
+
+@dataclass(frozen=True)
+class AdvocateFilter:
+    statuses: Sequence[AdvocateStatus] | None = None
+    account_id: int | None = None
+    interest: str | None = None
+    search: str | None = None
+    engaged_after: dt.datetime | None = None
+    engaged_before: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class MilestoneFilter:
+    advocate_id: int | None = None
+    program_id: int | None = None
+    kinds: tuple[MilestoneKind, ...] | None = None
+    statuses: tuple[MilestoneStatus, ...] | None = None
+    occurred_after: dt.datetime | None = None
+    occurred_before: dt.datetime | None = None
+
+
+_ADVOCATE_SORT = {
+    AdvocateOrder.NAME: ADVOCATE.c.name,
+    AdvocateOrder.POINTS: ADVOCATE.c.points,
+    AdvocateOrder.LAST_ENGAGED: ADVOCATE.c.last_engaged_at,
+    AdvocateOrder.CREATED: ADVOCATE.c.created_at,
+}
+
+
+def accounts_query(organization_id: int, search: str | None = None) -> Select[Any]:
+    query = select(ACCOUNT).where(ACCOUNT.c.organization_id == organization_id)
+    if search:
+        query = query.where(ACCOUNT.c.name.ilike(f"%{escape_like(search)}%", escape="\\"))
+    return query.order_by(ACCOUNT.c.name, ACCOUNT.c.id)
+
+
+def advocates_query(
+    session: AsyncSession,
+    organization_id: int,
+    flt: AdvocateFilter,
+    order: AdvocateOrder = AdvocateOrder.NAME,
+    descending: bool = False,
+) -> Select[Any]:
+    query = select(ADVOCATE).where(ADVOCATE.c.organization_id == organization_id)
+    if flt.statuses:
+        query = query.where(ADVOCATE.c.status.in_([str(s) for s in flt.statuses]))
+    if flt.account_id is not None:
+        query = query.where(ADVOCATE.c.account_id == flt.account_id)
+    if flt.interest:
+        query = query.where(json_array_contains(session, ADVOCATE.c.interests, flt.interest))
+    if flt.search:
+        pattern = f"%{escape_like(flt.search)}%"
+        query = query.where(
+            or_(
+                ADVOCATE.c.name.ilike(pattern, escape="\\"),
+                ADVOCATE.c.email.ilike(pattern, escape="\\"),
+            )
+        )
+    if flt.engaged_after is not None:
+        query = query.where(ADVOCATE.c.last_engaged_at >= flt.engaged_after)
+    if flt.engaged_before is not None:
+        query = query.where(ADVOCATE.c.last_engaged_at < flt.engaged_before)
+    sort = _ADVOCATE_SORT[order]
+    if descending:
+        return query.order_by(sort.desc().nulls_last(), ADVOCATE.c.id.desc())
+    return query.order_by(sort.asc().nulls_last(), ADVOCATE.c.id.asc())
+
+
+def _milestone_conditions(organization_id: int, flt: MilestoneFilter) -> list[Any]:
+    conditions: list[Any] = [MILESTONE.c.organization_id == organization_id]
+    if flt.advocate_id is not None:
+        conditions.append(MILESTONE.c.advocate_id == flt.advocate_id)
+    if flt.program_id is not None:
+        conditions.append(MILESTONE.c.program_id == flt.program_id)
+    if flt.kinds:
+        conditions.append(MILESTONE.c.kind.in_([str(k) for k in flt.kinds]))
+    if flt.statuses:
+        conditions.append(MILESTONE.c.status.in_([str(s) for s in flt.statuses]))
+    if flt.occurred_after is not None:
+        conditions.append(MILESTONE.c.occurred_at >= flt.occurred_after)
+    if flt.occurred_before is not None:
+        conditions.append(MILESTONE.c.occurred_at < flt.occurred_before)
+    return conditions
+
+
+def milestones_query(organization_id: int, flt: MilestoneFilter) -> Select[Any]:
+    return (
+        select(MILESTONE)
+        .where(*_milestone_conditions(organization_id, flt))
+        .order_by(MILESTONE.c.occurred_at.desc(), MILESTONE.c.id.desc())
+    )
+
+
+async def rows_by_ids(
+    session: AsyncSession, table: Any, organization_id: int, ids: Sequence[int]
+) -> dict[int, Row[Any]]:
+    """Rows of ``table`` with these ids inside the organization, by id; others are absent."""
+    if not ids:
+        return {}
+    result = await session.execute(
+        select(table).where(table.c.organization_id == organization_id, table.c.id.in_(ids))
+    )
+    return {row.id: row for row in result}
+
+
+async def latest_milestones_per_advocate(
+    session: AsyncSession,
+    organization_id: int,
+    advocate_ids: Sequence[int],
+    limit: int,
+    offset: int,
+    flt: MilestoneFilter,
+) -> dict[int, list[Row[Any]]]:
+    """For each advocate, milestones ``offset``..``offset+limit`` (newest first), in ONE query.
+
+    A window function numbers each advocate's milestones so a single statement serves a whole
+    page of advocates.
+    """
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=MILESTONE.c.advocate_id,
+            order_by=(MILESTONE.c.occurred_at.desc(), MILESTONE.c.id.desc()),
+        )
+        .label("rank")
+    )
+    ranked = (
+        select(MILESTONE, rank)
+        .where(
+            MILESTONE.c.advocate_id.in_(advocate_ids), *_milestone_conditions(organization_id, flt)
+        )
+        .subquery()
+    )
+    query = (
+        select(ranked)
+        .where(ranked.c.rank > offset, ranked.c.rank <= offset + limit)
+        .order_by(ranked.c.advocate_id, ranked.c.rank)
+    )
+    grouped: dict[int, list[Row[Any]]] = defaultdict(list)
+    for row in await session.execute(query):
+        grouped[row.advocate_id].append(row)
+    return grouped
+
+
+async def milestone_counts_per_advocate(
+    session: AsyncSession, organization_id: int, advocate_ids: Sequence[int], flt: MilestoneFilter
+) -> dict[int, int]:
+    query = (
+        select(MILESTONE.c.advocate_id, func.count())
+        .where(
+            MILESTONE.c.advocate_id.in_(advocate_ids), *_milestone_conditions(organization_id, flt)
+        )
+        .group_by(MILESTONE.c.advocate_id)
+    )
+    return {advocate_id: count for advocate_id, count in await session.execute(query)}

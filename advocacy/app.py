@@ -1,0 +1,115 @@
+"""The Starlette application: GraphQL, health checks, and (later) the advocate pages."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import orjson
+import strawberry
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+from strawberry.asgi import GraphQL
+
+from advocacy import jobs
+from advocacy.db import dispose_engine, get_engine, new_session
+from advocacy.graphql.context import Context
+from advocacy.graphql.schema import default_schema
+from advocacy.tenancy.service import authenticate
+
+log = logging.getLogger("advocacy.app")
+
+
+class GraphQLEndpoint(GraphQL[Context, None]):
+    """Strawberry's ASGI app with one database session per request, bearer-token auth, and
+    orjson encoding."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        session = new_session()
+        scope.setdefault("state", {})["session"] = session
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await session.close()
+
+    async def get_context(self, request: Any, response: Any) -> Context:
+        session = request.scope["state"]["session"]
+        principal = None
+        header = request.headers.get("authorization", "")
+        scheme, _, secret = header.partition(" ")
+        if scheme.lower() == "bearer" and secret:
+            principal = await authenticate(session, secret.strip())
+        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        return Context(
+            session=session,
+            principal=principal,
+            request_id=request_id,
+            request=request,
+            response=response,
+        )
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+
+async def healthz(_: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(_: Request) -> Response:
+    checks: dict[str, str] = {}
+    healthy = True
+    try:
+        async with get_engine().connect() as connection:
+            await asyncio.wait_for(connection.execute(text("SELECT 1")), timeout=2)
+        checks["database"] = "ok"
+    except Exception as error:
+        healthy = False
+        checks["database"] = f"unreachable: {type(error).__name__}"
+    try:
+        await asyncio.wait_for(asyncio.to_thread(jobs.ping_broker), timeout=2)
+        checks["broker"] = "ok"
+    except Exception as error:
+        healthy = False
+        checks["broker"] = f"unreachable: {type(error).__name__}"
+    return JSONResponse(
+        {"status": "ok" if healthy else "unavailable", "checks": checks},
+        status_code=200 if healthy else 503,
+    )
+
+
+def create_app(
+    schema: strawberry.Schema | None = None, *, embedded_worker: bool = False
+) -> Starlette:
+    graphql_app = GraphQLEndpoint(schema or default_schema(), graphql_ide="graphiql")
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        worker = jobs.start_embedded_worker() if embedded_worker else None
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+            await dispose_engine()
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql_app, methods=["GET", "POST"]),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        lifespan=lifespan,
+    )
+    return app

@@ -1,0 +1,62 @@
+"""Process-wide settings, read once from ``ADVOCACY_*`` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set. The README's configuration table mirrors this class."""
+
+    model_config = SettingsConfigDict(env_prefix="ADVOCACY_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///var/advocacy.db"
+    redis_url: str | None = None
+    environment: Literal["development", "production"] = "development"
+    log_level: str = "INFO"
+    secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
+    public_url: str = "http://127.0.0.1:8000"
+
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+
+    graphql_max_depth: int = Field(default=10, ge=2, le=50)
+    graphql_max_tokens: int = Field(default=2000, ge=50, le=100_000)
+    graphql_max_aliases: int = Field(default=15, ge=1, le=1000)
+    graphql_introspection: bool | None = None
+    """``None`` means: on in development, off in production."""
+
+    @model_validator(mode="after")
+    def _production_needs_a_real_secret(self) -> Settings:
+        if self.environment == "production" and (
+            self.secret_key.get_secret_value() == DEV_SECRET_KEY
+            or len(self.secret_key.get_secret_value()) < 32
+        ):
+            raise ValueError(
+                "ADVOCACY_SECRET_KEY must be set to a random string of 32+ characters in production"
+            )
+        return self
+
+    @property
+    def introspection_enabled(self) -> bool:
+        if self.graphql_introspection is not None:
+            return self.graphql_introspection
+        return self.environment == "development"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+MAX_PAGE_SIZE = 100
+"""The hard cap on ``first`` for every connection (DESIGN.md §5)."""

@@ -1,0 +1,165 @@
+"""Engine, sessions and the unit of work.
+
+One engine per process, created lazily from settings. Services receive an ``AsyncSession``,
+flush but never commit; ``unit_of_work`` commits on success and rolls back on any exception.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import DateTime, event
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.types import TypeDecorator
+
+from advocacy.config import get_settings
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timestamp that is always timezone-aware UTC in Python, whatever the database keeps.
+
+    PostgreSQL stores ``timestamptz``; SQLite stores text without an offset, so values are
+    normalised to UTC on the way in and tagged as UTC on the way out.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where an aware UTC datetime is required")
+        value = value.astimezone(dt.UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+class RequestSession(AsyncSession):
+    """An ``AsyncSession`` that runs one statement at a time.
+
+    GraphQL resolves sibling fields concurrently, and an AsyncSession must not be used by two
+    coroutines at once. Statements queue on a lock instead; loaders keep the count of
+    statements small, so the queueing costs nothing measurable. (``scalars`` goes through
+    ``execute``, so it is not locked twice.)
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._statement_lock = asyncio.Lock()
+
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._statement_lock:
+            return await super().execute(*args, **kwargs)
+
+    async def scalar(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._statement_lock:
+            return await super().scalar(*args, **kwargs)
+
+    async def get(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._statement_lock:
+            return await super().get(*args, **kwargs)
+
+
+def _prepare_sqlite(engine: AsyncEngine, url: str) -> None:
+    path = url.split(":///", 1)[-1]
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+    # pysqlite opens transactions lazily and breaks SAVEPOINT; let SQLAlchemy emit BEGIN itself
+    # (the documented recipe), so nested transactions and rollbacks behave as on PostgreSQL.
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+def make_engine(url: str, *, pool_size: int | None = None) -> AsyncEngine:
+    kwargs: dict[str, Any] = {"pool_pre_ping": False}
+    if not url.startswith("sqlite"):
+        kwargs["pool_size"] = pool_size or get_settings().db_pool_size
+        kwargs["max_overflow"] = 5
+    engine = create_async_engine(url, **kwargs)
+    if url.startswith("sqlite"):
+        _prepare_sqlite(engine, url)
+    return engine
+
+
+_engine: AsyncEngine | None = None
+_session_factory: async_sessionmaker[AsyncSession] | None = None
+
+
+def get_engine() -> AsyncEngine:
+    global _engine, _session_factory
+    if _engine is None:
+        _engine = make_engine(get_settings().database_url)
+        _session_factory = async_sessionmaker(
+            _engine, class_=RequestSession, expire_on_commit=False
+        )
+    return _engine
+
+
+def set_engine(engine: AsyncEngine) -> None:
+    """Point the process at another engine (tests, the CLI's ``--database-url``)."""
+    global _engine, _session_factory
+    _engine = engine
+    _session_factory = async_sessionmaker(engine, class_=RequestSession, expire_on_commit=False)
+
+
+async def dispose_engine() -> None:
+    global _engine, _session_factory
+    if _engine is not None:
+        await _engine.dispose()
+    _engine = None
+    _session_factory = None
+
+
+def new_session() -> AsyncSession:
+    get_engine()
+    assert _session_factory is not None
+    return _session_factory()
+
+
+@asynccontextmanager
+async def unit_of_work() -> AsyncIterator[AsyncSession]:
+    """A session whose work commits together on success and is rolled back on any exception."""
+    session = new_session()
+    try:
+        yield session
+        await session.commit()
+    except BaseException:
+        await session.rollback()
+        raise
+    finally:
+        await session.close()

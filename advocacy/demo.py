@@ -1,0 +1,210 @@
+"""The demo organization `make run` seeds: idempotent, deterministic, built through services.
+
+Running it again updates in place (advocates upsert by email, milestones replay by external
+id), so nothing is duplicated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import random
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import select
+
+from advocacy.advocates import import_service, milestone_service
+from advocacy.advocates.models import MilestoneKind, MilestoneStatus
+from advocacy.config import get_settings
+from advocacy.programs import service as program_service
+from advocacy.programs.models import Program, ProgramStatus
+from advocacy.tenancy import service as tenancy_service
+from advocacy.tenancy.models import ApiToken, Organization, Role
+from advocacy.tenancy.principal import system_principal
+from advocacy.tenancy.tokens import TOKEN_PREFIX, display_prefix, hash_secret
+
+DEMO_SLUG = "demo"
+DEMO_PROGRAM = "Customer Champions"
+DEMO_TOKEN_NAME = "demo-admin"
+
+ACCOUNTS = [
+    ("Northwind Traders", "northwind.example"),
+    ("Globex", "globex.example"),
+    ("Initech", "initech.example"),
+    ("Umbrella Health", "umbrella.example"),
+    ("Stark Logistics", "stark.example"),
+]
+FIRST_NAMES = [
+    "Ada",
+    "Grace",
+    "Alan",
+    "Katherine",
+    "Linus",
+    "Margaret",
+    "Tim",
+    "Barbara",
+    "Dennis",
+    "Frances",
+    "Ken",
+    "Radia",
+    "Edsger",
+    "Hedy",
+    "John",
+    "Shafi",
+    "Donald",
+    "Leslie",
+    "Anita",
+    "Guido",
+]
+LAST_NAMES = [
+    "Lovelace",
+    "Hopper",
+    "Turing",
+    "Johnson",
+    "Torvalds",
+    "Hamilton",
+    "Berners",
+    "Liskov",
+    "Ritchie",
+    "Allen",
+    "Thompson",
+    "Perlman",
+    "Dijkstra",
+    "Lamarr",
+    "McCarthy",
+    "Goldwasser",
+    "Knuth",
+    "Lamport",
+    "Borg",
+    "Rossum",
+]
+INTERESTS = ["coffee", "books", "hiking", "charity", "swag", "tech", "cooking", "travel"]
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    organization_id: int
+    token: str
+    advocates: int
+    milestones: int
+
+
+def demo_token_secret() -> str:
+    """The demo admin token, derived from the secret key so every run can print it again
+    without ever storing it."""
+    key = get_settings().secret_key.get_secret_value().encode()
+    return TOKEN_PREFIX + hmac.new(key, b"advocacy demo admin token", hashlib.sha256).hexdigest()
+
+
+async def _organization(session: AsyncSession) -> Organization:
+    found = await session.scalar(select(Organization).where(Organization.slug == DEMO_SLUG))
+    if found is not None:
+        return found
+    return await tenancy_service.create_organization(session, slug=DEMO_SLUG, name="Demo Co")
+
+
+async def _token(session: AsyncSession, organization_id: int) -> str:
+    secret = demo_token_secret()
+    found = await session.scalar(
+        select(ApiToken).where(
+            ApiToken.organization_id == organization_id, ApiToken.name == DEMO_TOKEN_NAME
+        )
+    )
+    if found is None:
+        session.add(
+            ApiToken(
+                organization_id=organization_id,
+                name=DEMO_TOKEN_NAME,
+                role=Role.ADMIN,
+                secret_hash=hash_secret(secret),
+                prefix=display_prefix(secret),
+            )
+        )
+    else:
+        # The secret key may have changed since the last run: keep the printed token valid.
+        found.secret_hash, found.prefix, found.revoked_at = (
+            hash_secret(secret),
+            display_prefix(secret),
+            None,
+        )
+    await session.flush()
+    return secret
+
+
+async def _program(session: AsyncSession, organization_id: int) -> Program:
+    found = await session.scalar(
+        select(Program).where(
+            Program.organization_id == organization_id, Program.name == DEMO_PROGRAM
+        )
+    )
+    if found is not None:
+        return found
+    return await program_service.create_program(
+        session,
+        system_principal(organization_id),
+        program_service.NewProgram(
+            name=DEMO_PROGRAM,
+            currency="USD",
+            budget_total=500_000,
+            goal="50 public reviews and 10 referral conversions this year",
+            description="Thank the customers who speak up for us.",
+            status=ProgramStatus.ACTIVE,
+            kpi_targets={"reviews": 50, "referrals": 10, "case_studies": 4},
+        ),
+    )
+
+
+async def seed_demo(session: AsyncSession) -> DemoResult:
+    rng = random.Random(20261123)
+    organization = await _organization(session)
+    assert organization.id is not None
+    principal = system_principal(organization.id)
+    token = await _token(session, organization.id)
+    program = await _program(session, organization.id)
+    assert program.id is not None
+
+    rows = []
+    for index in range(20):
+        first, last = FIRST_NAMES[index], LAST_NAMES[index]
+        account_name, domain = ACCOUNTS[index % len(ACCOUNTS)]
+        rows.append(
+            import_service.AdvocateRow(
+                email=f"{first}.{last}@{domain}".lower(),
+                name=f"{first} {last}",
+                title=rng.choice(["VP Engineering", "Head of Ops", "CTO", "Product Lead"]),
+                account_name=account_name,
+                account_domain=domain,
+                interests=rng.sample(INTERESTS, k=2),
+                timezone=rng.choice(["Europe/Paris", "America/New_York", "Asia/Tokyo"]),
+            )
+        )
+    imported = await import_service.import_advocates(session, principal, rows)
+    advocates = [*imported.created, *imported.updated]
+
+    kinds = list(MilestoneKind)
+    # Anchored to the organization's creation so a second run records identical milestones.
+    anchor = organization.created_at.replace(microsecond=0)
+    milestones = 0
+    for index, advocate in enumerate(sorted(advocates, key=lambda a: a.email)):
+        assert advocate.id is not None
+        for number in range(index % 4):
+            occurred = anchor - dt.timedelta(days=rng.randint(1, 120), hours=rng.randint(0, 23))
+            recorded = await milestone_service.record_milestone(
+                session,
+                principal,
+                milestone_service.NewMilestone(
+                    advocate_id=advocate.id,
+                    program_id=program.id,
+                    kind=kinds[(index + number) % len(kinds)],
+                    occurred_at=occurred,
+                    evidence_url=f"https://reviews.example/{advocate.id}/{number}",
+                    external_id=f"demo-{advocate.email}-{number}",
+                ),
+            )
+            milestones += 1
+            if number % 2 == 0 and recorded.milestone.status == MilestoneStatus.SUBMITTED:
+                assert recorded.milestone.id is not None
+                await milestone_service.approve_milestone(session, principal, recorded.milestone.id)
+    return DemoResult(organization.id, token, len(advocates), milestones)

@@ -1,0 +1,28 @@
+"""The few places where PostgreSQL and SQLite need different SQL, kept in one module."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, exists, func, literal_column, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+def dialect_name(session: AsyncSession) -> str:
+    bind = session.bind
+    return bind.dialect.name if bind is not None else "sqlite"
+
+
+def json_array_contains(session: AsyncSession, column: Any, value: str) -> ColumnElement[bool]:
+    """``value`` is one of the strings in the JSON array ``column``."""
+    if dialect_name(session) == "postgresql":
+        return column.op("@>")(func.jsonb_build_array(value))
+    each = func.json_each(column).table_valued("value").alias("tag")
+    return exists(select(literal_column("1")).select_from(each).where(each.c.value == value))
+
+
+def escape_like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+__all__ = ["dialect_name", "escape_like", "json_array_contains", "text"]

@@ -1,0 +1,35 @@
+"""Relay global ids: base64 of ``Type:pk``. Opaque to clients, checked on the way in."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from advocacy.errors import DomainError, ErrorCode
+
+
+def encode_id(type_name: str, pk: int) -> str:
+    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
+
+
+def decode_any_id(global_id: str) -> tuple[str, int] | None:
+    """(type name, pk), or None if the string is not one of our ids."""
+    if len(global_id) > 100:
+        return None
+    try:
+        decoded = base64.b64decode(global_id, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    type_name, _, raw_pk = decoded.partition(":")
+    if not type_name or not raw_pk.isdigit() or len(raw_pk) > 18:
+        return None
+    return type_name, int(raw_pk)
+
+
+def decode_id(global_id: str, expected_type: str, field: str) -> int:
+    """The pk inside an id that must be of ``expected_type``; a clear error naming the field
+    otherwise."""
+    decoded = decode_any_id(global_id)
+    if decoded is None or decoded[0] != expected_type:
+        raise DomainError(ErrorCode.INVALID, f"{field} is not a valid {expected_type} id", field)
+    return decoded[1]

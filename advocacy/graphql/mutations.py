@@ -1,0 +1,57 @@
+"""The unit of work for a mutation: run the service, commit, or roll back into UserErrors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from advocacy.errors import DomainError, DomainErrors, ErrorCode
+from advocacy.graphql.context import Info
+from advocacy.graphql.errors import UserError, user_errors
+from advocacy.tenancy.principal import Principal
+
+T = TypeVar("T")
+log = logging.getLogger("advocacy.graphql")
+
+Work = Callable[[AsyncSession, Principal], Awaitable[T]]
+
+
+async def run_mutation(info: Info, work: Work[T]) -> T | list[UserError]:
+    """Run ``work`` as one transaction on the request's session.
+
+    Success commits. A ``DomainError`` rolls everything back and becomes payload errors, so
+    nothing is half-written. A unique-constraint race (two requests creating the same thing)
+    rolls back and runs the work once more, where the service's own checks now see the winner.
+    """
+    ctx = info.context
+    session = ctx.session
+    await session.commit()  # end any read transaction opened by authentication
+    for attempt in (1, 2):
+        try:
+            result = await work(session, ctx.actor)
+            await session.commit()
+        except (DomainError, DomainErrors) as error:
+            await session.rollback()
+            return user_errors(error)
+        except IntegrityError:
+            await session.rollback()
+            if attempt == 2:
+                log.warning("mutation kept conflicting with concurrent writes", exc_info=True)
+                return [
+                    UserError(
+                        field=None,
+                        code=ErrorCode.ALREADY_EXISTS,
+                        message="a concurrent change conflicted with this one; try again",
+                    )
+                ]
+            continue
+        except BaseException:
+            await session.rollback()
+            raise
+        ctx.forget_loaded()
+        return result
+    raise AssertionError("unreachable")

@@ -1,0 +1,57 @@
+"""``node(id:)`` and ``nodes(ids:)``: any object by global id, inside the caller's organization."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from sqlalchemy import select
+
+from advocacy.graphql.context import Info
+from advocacy.graphql.errors import ApiError
+from advocacy.graphql.ids import decode_any_id
+from advocacy.graphql.permissions import CanRead
+from advocacy.graphql.types import NODE_TYPES, ApiToken, Node, Organization
+from advocacy.tenancy.models import Role
+from advocacy.tenancy.queries import API_TOKEN, organization_query
+
+MAX_NODES = 100
+
+
+async def _resolve(info: Info, global_id: str) -> Node | None:
+    decoded = decode_any_id(global_id)
+    if decoded is None or decoded[0] not in NODE_TYPES:
+        return None
+    type_name, pk = decoded
+    ctx = info.context
+    if type_name == "Organization":
+        if pk != ctx.organization_id:
+            return None
+        return Organization.from_row((await ctx.session.execute(organization_query(pk))).one())
+    if type_name == "ApiToken":
+        if not ctx.actor.role.allows(Role.ADMIN):
+            return None
+        row = (
+            await ctx.session.execute(
+                select(API_TOKEN).where(
+                    API_TOKEN.c.id == pk, API_TOKEN.c.organization_id == ctx.organization_id
+                )
+            )
+        ).first()
+        return None if row is None else ApiToken.from_row(row)
+    loader: Any = getattr(ctx.loaders, type_name.lower())
+    found = await loader.load(pk)
+    return None if found is None else NODE_TYPES[type_name].from_row(found)
+
+
+@strawberry.type
+class NodeQuery:
+    @strawberry.field(permission_classes=[CanRead], description="Any object by its global id.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        return await _resolve(info, id)
+
+    @strawberry.field(permission_classes=[CanRead], description="Up to 100 objects by global id.")
+    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
+        if len(ids) > MAX_NODES:
+            raise ApiError(f"ids may hold at most {MAX_NODES} ids", "BAD_USER_INPUT")
+        return [await _resolve(info, global_id) for global_id in ids]

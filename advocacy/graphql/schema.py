@@ -1,0 +1,77 @@
+"""The schema: domain query/mutation classes merged, with limits and error masking."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+import strawberry
+from graphql import ASTValidationRule
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.tools import merge_types
+
+from advocacy.config import Settings, get_settings
+from advocacy.graphql.advocates import AdvocateMutation, AdvocateQuery
+from advocacy.graphql.errors import should_mask
+from advocacy.graphql.node import NodeQuery
+from advocacy.graphql.programs import ProgramMutation, ProgramQuery
+from advocacy.graphql.tenancy import TenancyMutation, TenancyQuery
+from advocacy.graphql.types import NODE_TYPES
+
+Query = merge_types("Query", (TenancyQuery, NodeQuery, AdvocateQuery, ProgramQuery))
+Mutation = merge_types("Mutation", (TenancyMutation, AdvocateMutation, ProgramMutation))
+
+
+def _validation_rules(settings: Settings) -> list[type[ASTValidationRule]]:
+    """Built once per schema: the validation cache keys on these classes, so they must not be
+    recreated per request."""
+    rules: list[type[ASTValidationRule]] = []
+    rules.extend(QueryDepthLimiter(max_depth=settings.graphql_max_depth).validation_rules)
+    rules.extend(MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules)
+    if not settings.introspection_enabled:
+        from graphql.validation import NoSchemaIntrospectionCustomRule
+
+        rules.append(NoSchemaIntrospectionCustomRule)
+    return rules
+
+
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    settings = settings or get_settings()
+    rules = _validation_rules(settings)
+    extensions: list[Callable[[], SchemaExtension]] = [
+        lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+        lambda: AddValidationRules(rules),
+        lambda: ParserCache(maxsize=512),
+        lambda: ValidationCache(maxsize=512),
+        lambda: MaskErrors(should_mask_error=should_mask, error_message="internal error"),
+    ]
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        types=list(NODE_TYPES.values()),
+        extensions=extensions,
+    )
+
+
+@lru_cache(maxsize=1)
+def default_schema() -> strawberry.Schema:
+    return build_schema()
+
+
+def schema_sdl() -> str:
+    """The SDL as committed in ``frontend-schema/schema.graphql`` (introspection settings don't
+    change the types, so any settings give the same text)."""
+    return default_schema().as_str() + "\n"
+
+
+__all__: list[Any] = ["Mutation", "Query", "build_schema", "default_schema", "schema_sdl"]

@@ -1,0 +1,11 @@
+"""Imports every table so ``SQLModel.metadata`` is complete (Alembic, tests)."""
+
+from sqlmodel import SQLModel
+
+from advocacy.advocates.models import Account, Advocate, Milestone
+from advocacy.programs.models import Program
+from advocacy.tenancy.models import ApiToken, Organization
+
+metadata = SQLModel.metadata
+
+__all__ = ["Account", "Advocate", "ApiToken", "Milestone", "Organization", "Program", "metadata"]

@@ -1,0 +1,1 @@
+"""Programs: the campaigns that give milestones their points and gifts their budget."""

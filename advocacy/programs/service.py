@@ -1,0 +1,213 @@
+"""The only writer of programs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import select
+
+from advocacy.advocates.models import MilestoneKind
+from advocacy.db import utcnow
+from advocacy.errors import DomainError, ErrorCode
+from advocacy.programs.models import Program, ProgramStatus, default_points
+from advocacy.tenancy.models import Role
+from advocacy.tenancy.principal import Principal
+from advocacy.updates import UNCHANGED, Unchanged
+from advocacy.validation import Checker
+
+MAX_POINTS_PER_MILESTONE = 100_000
+
+# Which status a program may move to from each status. ENDED is final.
+ALLOWED_STATUS_CHANGES: dict[ProgramStatus, frozenset[ProgramStatus]] = {
+    ProgramStatus.DRAFT: frozenset({ProgramStatus.ACTIVE, ProgramStatus.ENDED}),
+    ProgramStatus.ACTIVE: frozenset({ProgramStatus.PAUSED, ProgramStatus.ENDED}),
+    ProgramStatus.PAUSED: frozenset({ProgramStatus.ACTIVE, ProgramStatus.ENDED}),
+    ProgramStatus.ENDED: frozenset(),
+}
+
+
+@dataclass
+class ProgramChanges:
+    """Fields of ``updateProgram``; ``UNCHANGED`` leaves a field as it is."""
+
+    name: str | Unchanged | None = UNCHANGED
+    description: str | Unchanged | None = UNCHANGED
+    goal: str | Unchanged | None = UNCHANGED
+    status: ProgramStatus | Unchanged | None = UNCHANGED
+    budget_total: int | Unchanged | None = UNCHANGED
+    currency: str | Unchanged | None = UNCHANGED
+    starts_on: dt.date | Unchanged | None = UNCHANGED
+    ends_on: dt.date | Unchanged | None = UNCHANGED
+    points_per_kind: Mapping[MilestoneKind, int] | Unchanged | None = UNCHANGED
+    kpi_targets: Mapping[str, int] | Unchanged | None = UNCHANGED
+
+
+@dataclass
+class NewProgram:
+    name: str
+    currency: str
+    budget_total: int = 0
+    description: str | None = None
+    goal: str | None = None
+    status: ProgramStatus = ProgramStatus.DRAFT
+    starts_on: dt.date | None = None
+    ends_on: dt.date | None = None
+    points_per_kind: Mapping[MilestoneKind, int] = field(default_factory=dict)
+    kpi_targets: Mapping[str, int] = field(default_factory=dict)
+
+
+def _check_points(check: Checker, points: Mapping[MilestoneKind, int]) -> dict[str, int]:
+    merged = default_points()
+    for kind, value in points.items():
+        clean = check.int_range(
+            f"pointsPerKind.{kind}", value, low=0, high=MAX_POINTS_PER_MILESTONE
+        )
+        if clean is not None:
+            merged[str(kind)] = clean
+    return merged
+
+
+def _check_kpis(check: Checker, targets: Mapping[str, int]) -> dict[str, int]:
+    if len(targets) > 20:
+        check.fail("kpiTargets", ErrorCode.TOO_MANY, "kpiTargets may hold at most 20 targets")
+        return {}
+    clean: dict[str, int] = {}
+    for name, target in targets.items():
+        key = check.text("kpiTargets.name", name, max_length=60)
+        value = check.int_range(f"kpiTargets.{name}", target, low=0, high=10**12)
+        if key is not None and value is not None:
+            clean[key] = value
+    return clean
+
+
+def _check_dates(check: Checker, starts_on: dt.date | None, ends_on: dt.date | None) -> None:
+    if starts_on is not None and ends_on is not None and ends_on < starts_on:
+        check.fail("endsOn", ErrorCode.OUT_OF_RANGE, "endsOn must not be before startsOn")
+
+
+async def _ensure_name_free(
+    session: AsyncSession, organization_id: int, name: str, except_id: int | None = None
+) -> None:
+    query = select(Program.id).where(
+        Program.organization_id == organization_id, Program.name == name
+    )
+    if except_id is not None:
+        query = query.where(Program.id != except_id)
+    if await session.scalar(query) is not None:
+        raise DomainError(ErrorCode.ALREADY_EXISTS, f"a program named {name!r} exists", "name")
+
+
+async def create_program(session: AsyncSession, principal: Principal, new: NewProgram) -> Program:
+    principal.require(Role.MARKETER)
+    check = Checker()
+    name = check.text("name", new.name, max_length=200)
+    description = check.text("description", new.description, max_length=5000, required=False)
+    goal = check.text("goal", new.goal, max_length=2000, required=False)
+    currency = check.currency("currency", new.currency)
+    budget = check.amount("budgetTotal", new.budget_total)
+    if new.status not in (ProgramStatus.DRAFT, ProgramStatus.ACTIVE):
+        check.fail("status", ErrorCode.INVALID, "a new program starts as DRAFT or ACTIVE")
+    _check_dates(check, new.starts_on, new.ends_on)
+    points = _check_points(check, new.points_per_kind)
+    kpis = _check_kpis(check, new.kpi_targets)
+    check.done()
+    assert name is not None and currency is not None and budget is not None
+    await _ensure_name_free(session, principal.organization_id, name)
+    program = Program(
+        organization_id=principal.organization_id,
+        name=name,
+        description=description,
+        goal=goal,
+        status=new.status,
+        budget_total=budget,
+        currency=currency,
+        starts_on=new.starts_on,
+        ends_on=new.ends_on,
+        points_per_kind=points,
+        kpi_targets=kpis,
+    )
+    session.add(program)
+    await session.flush()
+    return program
+
+
+async def get_program_for_update(
+    session: AsyncSession, principal: Principal, program_id: int, field_name: str = "id"
+) -> Program:
+    program = await session.scalar(
+        select(Program)
+        .where(Program.id == program_id, Program.organization_id == principal.organization_id)
+        .with_for_update()
+    )
+    if program is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "no such program", field_name)
+    return program
+
+
+async def update_program(
+    session: AsyncSession, principal: Principal, program_id: int, changes: ProgramChanges
+) -> Program:
+    principal.require(Role.MARKETER)
+    program = await get_program_for_update(session, principal, program_id)
+    check = Checker()
+    updates: dict[str, object] = {}
+    if changes.name is not UNCHANGED:
+        updates["name"] = check.text("name", changes.name, max_length=200)
+    if changes.description is not UNCHANGED:
+        updates["description"] = check.text(
+            "description", changes.description, max_length=5000, required=False
+        )
+    if changes.goal is not UNCHANGED:
+        updates["goal"] = check.text("goal", changes.goal, max_length=2000, required=False)
+    if changes.budget_total is not UNCHANGED:
+        updates["budget_total"] = check.amount("budgetTotal", changes.budget_total)
+    if changes.currency is not UNCHANGED:
+        currency = check.currency("currency", changes.currency)
+        if currency and currency != program.currency and program.status != ProgramStatus.DRAFT:
+            check.fail("currency", ErrorCode.INVALID_STATE, "currency can change only while DRAFT")
+        updates["currency"] = currency
+    if changes.status is not UNCHANGED:
+        status = changes.status
+        if status is None:
+            check.fail("status", ErrorCode.REQUIRED, "status can't be null")
+        elif status != program.status and status not in ALLOWED_STATUS_CHANGES[program.status]:
+            check.fail(
+                "status",
+                ErrorCode.INVALID_STATE,
+                f"a {program.status} program can't become {status}",
+            )
+        updates["status"] = status
+    starts_on = program.starts_on if changes.starts_on is UNCHANGED else changes.starts_on
+    ends_on = program.ends_on if changes.ends_on is UNCHANGED else changes.ends_on
+    _check_dates(check, starts_on, ends_on)
+    updates["starts_on"], updates["ends_on"] = starts_on, ends_on
+    if changes.points_per_kind is not UNCHANGED:
+        # Only the kinds the caller names change; the others keep the program's values.
+        checked = _check_points(check, changes.points_per_kind or {})
+        merged = dict(program.points_per_kind)
+        for kind in changes.points_per_kind or {}:
+            if str(kind) in checked:
+                merged[str(kind)] = checked[str(kind)]
+        updates["points_per_kind"] = merged
+    if changes.kpi_targets is not UNCHANGED:
+        updates["kpi_targets"] = _check_kpis(check, changes.kpi_targets or {})
+    for key, api_name in (
+        ("name", "name"),
+        ("budget_total", "budgetTotal"),
+        ("currency", "currency"),
+    ):
+        if key in updates and updates[key] is None and not check.errors:
+            check.fail(api_name, ErrorCode.REQUIRED, f"{api_name} can't be null")
+    check.done()
+    if "name" in updates:
+        await _ensure_name_free(
+            session, principal.organization_id, str(updates["name"]), program.id
+        )
+    for key, value in updates.items():
+        setattr(program, key, value)
+    program.updated_at = utcnow()
+    await session.flush()
+    return program

@@ -1,0 +1,1 @@
+"""Organizations (tenants), API tokens and the principal a request acts as."""

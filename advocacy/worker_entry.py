@@ -1,0 +1,5 @@
+"""What ``dramatiq`` imports in worker processes: the broker, then every module with actors."""
+
+from advocacy.jobs import get_broker
+
+broker = get_broker()
