@@ -39,7 +39,7 @@ from advocacy.graphql.types import (
 from advocacy.graphql.unset import maybe
 from advocacy.tenancy.principal import Principal
 
-AdvocateOrderField = strawberry.enum(AdvocateOrder, name="AdvocateOrderField")
+strawberry.enum(AdvocateOrder, name="AdvocateOrderField")
 
 
 @strawberry.enum
@@ -50,13 +50,13 @@ class OrderDirection(enum.Enum):
 
 @strawberry.input
 class AdvocateOrderBy:
-    field: AdvocateOrderField = AdvocateOrder.NAME  # type: ignore[valid-type]
+    field: AdvocateOrder = AdvocateOrder.NAME
     direction: OrderDirection = OrderDirection.ASC
 
 
 @strawberry.input(description="All given conditions must hold.")
 class AdvocateFilterInput:
-    statuses: list[AdvocateStatus] | None = None  # type: ignore[valid-type]
+    statuses: list[AdvocateStatus] | None = None
     account_id: strawberry.ID | None = None
     interest: str | None = strawberry.field(default=None, description="One interest tag.")
     search: str | None = strawberry.field(default=None, description="Part of the name or email.")
@@ -68,8 +68,8 @@ class AdvocateFilterInput:
 class MilestoneFilterInput:
     advocate_id: strawberry.ID | None = None
     program_id: strawberry.ID | None = None
-    kinds: list[MilestoneKind] | None = None  # type: ignore[valid-type]
-    statuses: list[MilestoneStatus] | None = None  # type: ignore[valid-type]
+    kinds: list[MilestoneKind] | None = None
+    statuses: list[MilestoneStatus] | None = None
     occurred_after: dt.datetime | None = None
     occurred_before: dt.datetime | None = None
 
@@ -94,7 +94,7 @@ class CreateAdvocateInput:
     title: str | None = None
     account_id: strawberry.ID | None = None
     interests: list[str] | None = None
-    status: AdvocateStatus = AdvocateStatus.ACTIVE  # type: ignore[valid-type]
+    status: AdvocateStatus = AdvocateStatus.ACTIVE
     locale: str | None = None
     timezone: str | None = strawberry.field(
         default=None, description="IANA name, e.g. Europe/Paris"
@@ -111,7 +111,7 @@ class UpdateAdvocateInput:
     title: str | None = strawberry.UNSET
     account_id: strawberry.ID | None = strawberry.UNSET
     interests: list[str] | None = strawberry.UNSET
-    status: AdvocateStatus | None = strawberry.UNSET  # type: ignore[valid-type]
+    status: AdvocateStatus | None = strawberry.UNSET
     locale: str | None = strawberry.UNSET
     timezone: str | None = strawberry.UNSET
     external_id: str | None = strawberry.UNSET
@@ -161,7 +161,7 @@ class ImportAdvocatesPayload:
 class RecordMilestoneInput:
     advocate_id: strawberry.ID
     program_id: strawberry.ID
-    kind: MilestoneKind  # type: ignore[valid-type]
+    kind: MilestoneKind
     occurred_at: dt.datetime | None = strawberry.field(default=None, description="Default: now.")
     evidence_url: str | None = None
     note: str | None = None

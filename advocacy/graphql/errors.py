@@ -16,7 +16,7 @@ from advocacy.errors import DomainError, DomainErrors, ErrorCode
 
 log = logging.getLogger("advocacy.graphql")
 
-UserErrorCode = strawberry.enum(ErrorCode, name="UserErrorCode", description="What went wrong.")
+strawberry.enum(ErrorCode, name="UserErrorCode", description="What went wrong.")
 
 
 @strawberry.type(description="An expected failure of a mutation, naming the input field.")
@@ -25,7 +25,7 @@ class UserError:
         description="The input field at fault (camelCase; dotted for nested input, e.g. "
         "`rows.3.email`), or null when the failure is not about one field."
     )
-    code: UserErrorCode  # type: ignore[valid-type]
+    code: ErrorCode
     message: str
 
 

@@ -25,26 +25,24 @@ from advocacy.tenancy.principal import Principal
 
 @strawberry.input
 class KindPointsInput:
-    kind: MilestoneKind  # type: ignore[valid-type]
+    kind: MilestoneKind
     points: int
 
 
 @strawberry.input
 class KpiTargetInput:
     name: str
-    target: BigInt  # type: ignore[valid-type]
+    target: BigInt
 
 
 @strawberry.input
 class CreateProgramInput:
     name: str
     currency: str = strawberry.field(description="ISO 4217 code of the budget, e.g. USD.")
-    budget_total: BigInt = strawberry.field(  # type: ignore[valid-type]
-        default=0, description="Budget in minor units (cents)."
-    )
+    budget_total: BigInt = strawberry.field(default=0, description="Budget in minor units (cents).")
     description: str | None = None
     goal: str | None = None
-    status: ProgramStatus = ProgramStatus.DRAFT  # type: ignore[valid-type]
+    status: ProgramStatus = ProgramStatus.DRAFT
     starts_on: dt.date | None = None
     ends_on: dt.date | None = None
     points_per_kind: list[KindPointsInput] | None = strawberry.field(
@@ -58,10 +56,10 @@ class UpdateProgramInput:
     id: strawberry.ID
     name: str | None = strawberry.UNSET
     currency: str | None = strawberry.UNSET
-    budget_total: BigInt | None = strawberry.UNSET  # type: ignore[valid-type]
+    budget_total: BigInt | None = strawberry.UNSET
     description: str | None = strawberry.UNSET
     goal: str | None = strawberry.UNSET
-    status: ProgramStatus | None = strawberry.UNSET  # type: ignore[valid-type]
+    status: ProgramStatus | None = strawberry.UNSET
     starts_on: dt.date | None = strawberry.UNSET
     ends_on: dt.date | None = strawberry.UNSET
     points_per_kind: list[KindPointsInput] | None = strawberry.UNSET
@@ -90,7 +88,7 @@ class ProgramQuery:
         info: Info,
         first: int | None = None,
         after: str | None = None,
-        statuses: list[ProgramStatus] | None = None,  # type: ignore[valid-type]
+        statuses: list[ProgramStatus] | None = None,
     ) -> Connection[Program]:
         ctx = info.context
         query = programs_query(ctx.organization_id, statuses)

@@ -1,10 +1,14 @@
-"""Custom scalars."""
+"""Custom scalars, registered on the schema through ``SCALAR_MAP``."""
 
 from __future__ import annotations
 
 from typing import NewType
 
 import strawberry
+from strawberry.types.scalar import ScalarDefinition
+
+BigInt = NewType("BigInt", int)
+"""An integer up to ±2^53, for money in minor units (GraphQL's Int stops at 2^31)."""
 
 
 def _parse_big_int(value: object) -> int:
@@ -16,10 +20,11 @@ def _parse_big_int(value: object) -> int:
     return number
 
 
-BigInt = strawberry.scalar(
-    NewType("BigInt", int),
-    name="BigInt",
-    description="An integer up to ±2^53, for money in minor units (beyond GraphQL's 32-bit Int).",
-    serialize=int,
-    parse_value=_parse_big_int,
-)
+SCALAR_MAP: dict[object, ScalarDefinition] = {
+    BigInt: strawberry.scalar(
+        name="BigInt",
+        description="An integer up to ±2^53, for money in minor units (cents).",
+        serialize=int,
+        parse_value=_parse_big_int,
+    )
+}

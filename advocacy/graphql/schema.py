@@ -18,6 +18,7 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from advocacy.config import Settings, get_settings
@@ -25,6 +26,7 @@ from advocacy.graphql.advocates import AdvocateMutation, AdvocateQuery
 from advocacy.graphql.errors import should_mask
 from advocacy.graphql.node import NodeQuery
 from advocacy.graphql.programs import ProgramMutation, ProgramQuery
+from advocacy.graphql.scalars import SCALAR_MAP
 from advocacy.graphql.tenancy import TenancyMutation, TenancyQuery
 from advocacy.graphql.types import NODE_TYPES
 
@@ -60,6 +62,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         mutation=Mutation,
         types=list(NODE_TYPES.values()),
         extensions=extensions,
+        config=StrawberryConfig(scalar_map=SCALAR_MAP),
     )
 
 

@@ -20,13 +20,13 @@ from advocacy.tenancy.queries import api_tokens_query, organization_query
 @strawberry.type(description="Who the request's token acts as.")
 class Viewer:
     organization: Organization
-    role: Role  # type: ignore[valid-type]
+    role: Role
 
 
 @strawberry.input
 class CreateApiTokenInput:
     name: str
-    role: Role  # type: ignore[valid-type]
+    role: Role
 
 
 @strawberry.type

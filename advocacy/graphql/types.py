@@ -8,7 +8,7 @@ from typing import Any
 import strawberry
 from sqlalchemy import Row
 
-from advocacy.advocates import models as advocate_models
+from advocacy.advocates.models import AdvocateStatus, MilestoneKind, MilestoneStatus
 from advocacy.advocates.queries import MilestoneFilter, advocates_query
 from advocacy.graphql.context import Info
 from advocacy.graphql.ids import decode_id, encode_id
@@ -19,14 +19,12 @@ from advocacy.graphql.pagination import (
     page_window,
 )
 from advocacy.graphql.scalars import BigInt
-from advocacy.programs import models as program_models
-from advocacy.tenancy import models as tenancy_models
+from advocacy.programs.models import ProgramStatus
+from advocacy.tenancy.models import Role
 
-AdvocateStatus = strawberry.enum(advocate_models.AdvocateStatus)
-MilestoneKind = strawberry.enum(advocate_models.MilestoneKind)
-MilestoneStatus = strawberry.enum(advocate_models.MilestoneStatus)
-ProgramStatus = strawberry.enum(program_models.ProgramStatus)
-Role = strawberry.enum(tenancy_models.Role)
+# The domain enums are the API's enums: strawberry.enum registers each class in place.
+for _domain_enum in (AdvocateStatus, MilestoneKind, MilestoneStatus, ProgramStatus, Role):
+    strawberry.enum(_domain_enum)
 
 
 @strawberry.interface(description="An object with a global id, fetchable with `node(id:)`.")
@@ -53,7 +51,7 @@ class Organization(Node):
 @strawberry.type(description="A marketer API token. The secret is shown only when created.")
 class ApiToken(Node):
     name: str
-    role: Role  # type: ignore[valid-type]
+    role: Role
     prefix: str = strawberry.field(description="The first characters of the secret.")
     created_at: dt.datetime
     last_used_at: dt.datetime | None
@@ -64,7 +62,7 @@ class ApiToken(Node):
         return cls(
             id=strawberry.ID(encode_id("ApiToken", row.id)),
             name=row.name,
-            role=tenancy_models.Role(row.role),
+            role=Role(row.role),
             prefix=row.prefix,
             created_at=row.created_at,
             last_used_at=row.last_used_at,
@@ -106,19 +104,19 @@ class Account(Node):
 
 @strawberry.type(description="A points value for one milestone kind.")
 class KindPoints:
-    kind: MilestoneKind  # type: ignore[valid-type]
+    kind: MilestoneKind
     points: int
 
 
 @strawberry.type(description="A named KPI target of a program, e.g. `reviews: 50`.")
 class KpiTarget:
     name: str
-    target: BigInt  # type: ignore[valid-type]
+    target: BigInt
 
 
 @strawberry.type(description="Money in minor units (cents) of an ISO 4217 currency.")
 class Budget:
-    total: BigInt  # type: ignore[valid-type]
+    total: BigInt
     currency: str
 
 
@@ -128,7 +126,7 @@ class Program(Node):
     name: str
     description: str | None
     goal: str | None
-    status: ProgramStatus  # type: ignore[valid-type]
+    status: ProgramStatus
     budget: Budget
     starts_on: dt.date | None
     ends_on: dt.date | None
@@ -145,12 +143,12 @@ class Program(Node):
             name=row.name,
             description=row.description,
             goal=row.goal,
-            status=program_models.ProgramStatus(row.status),
+            status=ProgramStatus(row.status),
             budget=Budget(total=row.budget_total, currency=row.currency),
             starts_on=row.starts_on,
             ends_on=row.ends_on,
             points_per_kind=[
-                KindPoints(kind=advocate_models.MilestoneKind(kind), points=points)
+                KindPoints(kind=MilestoneKind(kind), points=points)
                 for kind, points in sorted(row.points_per_kind.items())
             ],
             kpi_targets=[
@@ -166,8 +164,8 @@ class Program(Node):
         info: Info,
         first: int | None = None,
         after: str | None = None,
-        kinds: list[MilestoneKind] | None = None,  # type: ignore[valid-type]
-        statuses: list[MilestoneStatus] | None = None,  # type: ignore[valid-type]
+        kinds: list[MilestoneKind] | None = None,
+        statuses: list[MilestoneStatus] | None = None,
     ) -> Connection[Milestone]:
         from advocacy.advocates.queries import milestones_query
 
@@ -189,7 +187,7 @@ class Advocate(Node):
     name: str
     title: str | None
     interests: list[str]
-    status: AdvocateStatus  # type: ignore[valid-type]
+    status: AdvocateStatus
     points: int
     referral_code: str
     nudges_opt_out: bool
@@ -210,7 +208,7 @@ class Advocate(Node):
             name=row.name,
             title=row.title,
             interests=row.interests,
-            status=advocate_models.AdvocateStatus(row.status),
+            status=AdvocateStatus(row.status),
             points=row.points,
             referral_code=row.referral_code,
             nudges_opt_out=row.nudges_opt_out,
@@ -235,8 +233,8 @@ class Advocate(Node):
         info: Info,
         first: int | None = None,
         after: str | None = None,
-        kinds: list[MilestoneKind] | None = None,  # type: ignore[valid-type]
-        statuses: list[MilestoneStatus] | None = None,  # type: ignore[valid-type]
+        kinds: list[MilestoneKind] | None = None,
+        statuses: list[MilestoneStatus] | None = None,
         program_id: strawberry.ID | None = None,
     ) -> Connection[Milestone]:
         loaders = info.context.loaders
@@ -263,8 +261,8 @@ class Milestone(Node):
     pk: strawberry.Private[int]
     advocate_id: strawberry.Private[int]
     program_id: strawberry.Private[int]
-    kind: MilestoneKind  # type: ignore[valid-type]
-    status: MilestoneStatus  # type: ignore[valid-type]
+    kind: MilestoneKind
+    status: MilestoneStatus
     evidence_url: str | None
     note: str | None
     points: int = strawberry.field(description="Points awarded on approval (0 until then).")
@@ -281,8 +279,8 @@ class Milestone(Node):
             pk=row.id,
             advocate_id=row.advocate_id,
             program_id=row.program_id,
-            kind=advocate_models.MilestoneKind(row.kind),
-            status=advocate_models.MilestoneStatus(row.status),
+            kind=MilestoneKind(row.kind),
+            status=MilestoneStatus(row.status),
             evidence_url=row.evidence_url,
             note=row.note,
             points=row.points,

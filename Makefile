@@ -1,0 +1,72 @@
+# Two commands on a fresh machine: `make run` and `make test`. Everything else is for developers.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+export UV_NO_CONFIG := 1
+
+.PHONY: run test lint format bench schema schema-check migrate demo lock clean install install-dev
+
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet "uv==$(UV_VERSION)"
+
+# Re-install only when a lock file changes.
+$(VENV)/.runtime-installed: requirements.lock pyproject.toml | $(BIN)/uv
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	@rm -f $(VENV)/.dev-installed
+	@touch $@
+
+$(VENV)/.dev-installed: requirements-dev.lock pyproject.toml | $(BIN)/uv
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements-dev.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	@touch $(VENV)/.runtime-installed
+	@touch $@
+
+install: $(VENV)/.runtime-installed
+install-dev: $(VENV)/.dev-installed
+
+## run: install, migrate an SQLite database under var/, seed the demo, serve on 127.0.0.1:8000
+run: install
+	$(BIN)/advocacy migrate
+	$(BIN)/advocacy demo
+	$(BIN)/advocacy serve --host 127.0.0.1 --port 8000
+
+## test: install dev tools, lint, type-check and run the whole test suite
+test: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check advocacy tests bench migrations/env.py
+	$(BIN)/mypy
+	$(BIN)/pytest -q
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check advocacy tests bench migrations/env.py
+	$(BIN)/mypy
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format advocacy tests bench migrations/env.py
+
+## bench: seed PostgreSQL and measure the API against a hand-written baseline
+bench: install-dev
+	$(BIN)/python -m bench.run
+
+## schema: export frontend-schema/schema.graphql from the live schema
+schema: install
+	$(BIN)/advocacy export-schema --output frontend-schema/schema.graphql
+
+migrate: install
+	$(BIN)/advocacy migrate
+
+demo: install
+	$(BIN)/advocacy demo
+
+## lock: re-resolve the pinned lock files from pyproject.toml
+lock: | $(BIN)/uv
+	$(BIN)/uv pip compile --quiet --no-header --universal pyproject.toml -o requirements.lock
+	$(BIN)/uv pip compile --quiet --no-header --universal pyproject.toml --extra dev -o requirements-dev.lock
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
