@@ -84,6 +84,15 @@ class RequestSession(AsyncSession):
             return await super().get(*args, **kwargs)
 
 
+WRITE_INTENT = "advocacy_write_intent"
+
+
+async def begin_write(session: AsyncSession) -> None:
+    """Start the session's transaction as a writer (``BEGIN IMMEDIATE`` on SQLite; a plain
+    transaction elsewhere). Call before the first statement of a unit of work that writes."""
+    await session.connection(execution_options={WRITE_INTENT: True})
+
+
 def _prepare_sqlite(engine: AsyncEngine, url: str) -> None:
     path = url.split(":///", 1)[-1]
     if path and path != ":memory:":
@@ -102,7 +111,13 @@ def _prepare_sqlite(engine: AsyncEngine, url: str) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # A transaction that will write takes the write lock up front: SQLite refuses (rather
+        # than waits) when a reading transaction tries to become a writer while another
+        # writer is active.
+        if connection.get_execution_options().get(WRITE_INTENT):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
 
 
 def make_engine(url: str, *, pool_size: int | None = None) -> AsyncEngine:
@@ -156,6 +171,7 @@ async def unit_of_work() -> AsyncIterator[AsyncSession]:
     """A session whose work commits together on success and is rolled back on any exception."""
     session = new_session()
     try:
+        await begin_write(session)
         yield session
         await session.commit()
     except BaseException:

@@ -9,6 +9,7 @@ from typing import TypeVar
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from advocacy.db import begin_write
 from advocacy.errors import DomainError, DomainErrors, ErrorCode
 from advocacy.graphql.context import Info
 from advocacy.graphql.errors import UserError, user_errors
@@ -32,6 +33,7 @@ async def run_mutation(info: Info, work: Work[T]) -> T | list[UserError]:
     await session.commit()  # end any read transaction opened by authentication
     for attempt in (1, 2):
         try:
+            await begin_write(session)
             result = await work(session, ctx.actor)
             await session.commit()
         except (DomainError, DomainErrors) as error:

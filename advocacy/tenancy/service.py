@@ -10,7 +10,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
-from advocacy.db import utcnow
+from advocacy.db import begin_write, utcnow
 from advocacy.errors import DomainError, ErrorCode
 from advocacy.tenancy.models import ApiToken, Organization, Role
 from advocacy.tenancy.principal import Principal
@@ -115,6 +115,8 @@ async def authenticate(session: AsyncSession, secret: str) -> Principal | None:
         return None
     now = utcnow()
     if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+        await session.commit()
+        await begin_write(session)
         await session.execute(
             update(API_TOKEN).where(API_TOKEN.c.id == row.id).values(last_used_at=now)
         )
