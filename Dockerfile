@@ -1,0 +1,30 @@
+# One image for the API, the workers and the scheduler:
+#   docker run IMAGE serve --host 0.0.0.0 | worker | migrate | demo | token create ...
+FROM python:3.11-slim AS build
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
+WORKDIR /src
+RUN python -m venv /opt/venv && /opt/venv/bin/pip install "uv==0.13.9"
+COPY requirements.lock ./
+RUN /opt/venv/bin/uv pip sync --python /opt/venv/bin/python requirements.lock
+COPY pyproject.toml README.md ./
+COPY advocacy ./advocacy
+RUN /opt/venv/bin/uv pip install --python /opt/venv/bin/python --no-deps .
+
+FROM python:3.11-slim AS runtime
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    ADVOCACY_ENVIRONMENT=production
+RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin advocacy
+WORKDIR /app
+COPY --from=build /opt/venv /opt/venv
+# Migrations are read from the source tree next to the package (advocacy/migrate.py).
+COPY alembic.ini ./
+COPY migrations ./migrations
+COPY advocacy ./advocacy
+RUN mkdir -p /app/var && chown advocacy /app/var
+USER advocacy
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz').status != 200)"
+ENTRYPOINT ["advocacy"]
+CMD ["serve", "--host", "0.0.0.0", "--port", "8000"]
