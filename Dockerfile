@@ -14,6 +14,7 @@ FROM python:3.11-slim AS runtime
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONPATH=/app \
     ADVOCACY_ENVIRONMENT=production
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin advocacy
 WORKDIR /app
