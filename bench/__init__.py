@@ -1,0 +1,1 @@
+"""Benchmarks and load drivers, run by ``make bench`` (``python -m bench.run``)."""
