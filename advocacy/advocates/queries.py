@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, Select, func, or_, select
+from sqlalchemy import Integer, Row, Select, bindparam, func, or_, select, true
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from advocacy.advocates.models import (
@@ -21,7 +22,7 @@ from advocacy.advocates.models import (
     MilestoneKind,
     MilestoneStatus,
 )
-from advocacy.dialect import escape_like, json_array_contains
+from advocacy.dialect import dialect_name, escape_like, json_array_contains
 
 ACCOUNT = Account.__table__  # type: ignore[attr-defined]
 ADVOCATE = Advocate.__table__  # type: ignore[attr-defined]
@@ -123,7 +124,7 @@ def milestones_query(organization_id: int, flt: MilestoneFilter) -> Select[Any]:
     return (
         select(MILESTONE)
         .where(*_milestone_conditions(organization_id, flt))
-        .order_by(MILESTONE.c.occurred_at.desc(), MILESTONE.c.id.desc())
+        .order_by(*_newest_first())
     )
 
 
@@ -139,6 +140,54 @@ async def rows_by_ids(
     return {row.id: row for row in result}
 
 
+def _newest_first() -> tuple[Any, Any]:
+    return MILESTONE.c.occurred_at.desc(), MILESTONE.c.id.desc()
+
+
+def _latest_milestones_lateral(
+    organization_id: int, advocate_ids: Sequence[int], limit: int, offset: int, flt: MilestoneFilter
+) -> Select[Any]:
+    """PostgreSQL: for each advocate, an index scan that stops after ``limit`` rows."""
+    wanted = (
+        func.unnest(bindparam("advocate_ids", list(advocate_ids), type_=ARRAY(Integer)))
+        .table_valued("id")
+        .render_derived(name="wanted")
+    )
+    page = (
+        select(MILESTONE)
+        .where(MILESTONE.c.advocate_id == wanted.c.id, *_milestone_conditions(organization_id, flt))
+        .order_by(*_newest_first())
+        .offset(offset)
+        .limit(limit)
+        .lateral("page")
+    )
+    return select(page).select_from(wanted).join(page, true())
+
+
+def _latest_milestones_windowed(
+    organization_id: int, advocate_ids: Sequence[int], limit: int, offset: int, flt: MilestoneFilter
+) -> Select[Any]:
+    """Portable (SQLite): number each advocate's milestones with a window function."""
+    rank = (
+        func.row_number()
+        .over(partition_by=MILESTONE.c.advocate_id, order_by=_newest_first())
+        .label("rank")
+    )
+    ranked = (
+        select(MILESTONE, rank)
+        .where(
+            MILESTONE.c.advocate_id.in_(advocate_ids),
+            *_milestone_conditions(organization_id, flt),
+        )
+        .subquery()
+    )
+    return (
+        select(ranked)
+        .where(ranked.c.rank > offset, ranked.c.rank <= offset + limit)
+        .order_by(ranked.c.advocate_id, ranked.c.rank)
+    )
+
+
 async def latest_milestones_per_advocate(
     session: AsyncSession,
     organization_id: int,
@@ -147,31 +196,14 @@ async def latest_milestones_per_advocate(
     offset: int,
     flt: MilestoneFilter,
 ) -> dict[int, list[Row[Any]]]:
-    """For each advocate, milestones ``offset``..``offset+limit`` (newest first), in ONE query.
-
-    A window function numbers each advocate's milestones so a single statement serves a whole
-    page of advocates.
-    """
-    rank = (
-        func.row_number()
-        .over(
-            partition_by=MILESTONE.c.advocate_id,
-            order_by=(MILESTONE.c.occurred_at.desc(), MILESTONE.c.id.desc()),
-        )
-        .label("rank")
+    """For each advocate, milestones ``offset``..``offset+limit`` (newest first), in ONE query
+    for a whole page of advocates."""
+    build = (
+        _latest_milestones_lateral
+        if dialect_name(session) == "postgresql"
+        else _latest_milestones_windowed
     )
-    ranked = (
-        select(MILESTONE, rank)
-        .where(
-            MILESTONE.c.advocate_id.in_(advocate_ids), *_milestone_conditions(organization_id, flt)
-        )
-        .subquery()
-    )
-    query = (
-        select(ranked)
-        .where(ranked.c.rank > offset, ranked.c.rank <= offset + limit)
-        .order_by(ranked.c.advocate_id, ranked.c.rank)
-    )
+    query = build(organization_id, advocate_ids, limit, offset, flt)
     grouped: dict[int, list[Row[Any]]] = defaultdict(list)
     for row in await session.execute(query):
         grouped[row.advocate_id].append(row)

@@ -24,7 +24,7 @@ from advocacy.advocates.queries import (
 from advocacy.errors import DomainError, ErrorCode
 from advocacy.graphql.context import Info
 from advocacy.graphql.errors import UserError
-from advocacy.graphql.ids import decode_any_id, decode_id
+from advocacy.graphql.ids import decode_any_id, decode_id, filter_id
 from advocacy.graphql.mutations import run_mutation
 from advocacy.graphql.pagination import Connection, connection_from_query
 from advocacy.graphql.permissions import CanRead, CanWrite
@@ -35,6 +35,8 @@ from advocacy.graphql.types import (
     Milestone,
     MilestoneKind,
     MilestoneStatus,
+    advocates_prefetch,
+    milestones_prefetch,
 )
 from advocacy.graphql.unset import maybe
 from advocacy.tenancy.principal import Principal
@@ -208,7 +210,7 @@ def _advocate_filter(flt: AdvocateFilterInput | None) -> AdvocateFilter:
         return AdvocateFilter()
     return AdvocateFilter(
         statuses=flt.statuses,
-        account_id=_filter_id(flt.account_id, "Account"),
+        account_id=filter_id(flt.account_id, "Account"),
         interest=flt.interest.strip().lower() if flt.interest else None,
         search=flt.search.strip() if flt.search else None,
         engaged_after=flt.engaged_after,
@@ -216,20 +218,12 @@ def _advocate_filter(flt: AdvocateFilterInput | None) -> AdvocateFilter:
     )
 
 
-def _filter_id(value: strawberry.ID | None, type_name: str) -> int | None:
-    """A filter on an id that isn't one of ours matches nothing (pk 0 never exists)."""
-    if value is None:
-        return None
-    decoded = decode_any_id(value)
-    return decoded[1] if decoded is not None and decoded[0] == type_name else 0
-
-
 def _milestone_filter(flt: MilestoneFilterInput | None) -> MilestoneFilter:
     if flt is None:
         return MilestoneFilter()
     return MilestoneFilter(
-        advocate_id=_filter_id(flt.advocate_id, "Advocate"),
-        program_id=_filter_id(flt.program_id, "Program"),
+        advocate_id=filter_id(flt.advocate_id, "Advocate"),
+        program_id=filter_id(flt.program_id, "Program"),
         kinds=tuple(flt.kinds) if flt.kinds else None,
         statuses=tuple(flt.statuses) if flt.statuses else None,
         occurred_after=flt.occurred_after,
@@ -260,8 +254,7 @@ class AdvocateQuery:
 
     @strawberry.field(permission_classes=[CanRead])
     async def account(self, info: Info, id: strawberry.ID) -> Account | None:
-        row = await _node_of_type(info, id, "Account", info.context.loaders.account)
-        return None if row is None else Account.from_row(row)
+        return await _node_of_type(info, id, "Account", info.context.loaders.account)
 
     @strawberry.field(permission_classes=[CanRead])
     async def advocates(
@@ -281,12 +274,18 @@ class AdvocateQuery:
             AdvocateOrder(order.field),
             order.direction == OrderDirection.DESC,
         )
-        return await connection_from_query(ctx.session, query, Advocate.from_row, first, after)
+        return await connection_from_query(
+            ctx.session,
+            query,
+            Advocate.from_row,
+            first,
+            after,
+            lambda page: advocates_prefetch(info, page),
+        )
 
     @strawberry.field(permission_classes=[CanRead])
     async def advocate(self, info: Info, id: strawberry.ID) -> Advocate | None:
-        row = await _node_of_type(info, id, "Advocate", info.context.loaders.advocate)
-        return None if row is None else Advocate.from_row(row)
+        return await _node_of_type(info, id, "Advocate", info.context.loaders.advocate)
 
     @strawberry.field(permission_classes=[CanRead], description="Milestones, newest first.")
     async def milestones(
@@ -298,12 +297,18 @@ class AdvocateQuery:
     ) -> Connection[Milestone]:
         ctx = info.context
         query = milestones_query(ctx.organization_id, _milestone_filter(filter))
-        return await connection_from_query(ctx.session, query, Milestone.from_row, first, after)
+        return await connection_from_query(
+            ctx.session,
+            query,
+            Milestone.from_row,
+            first,
+            after,
+            lambda page: milestones_prefetch(info, page),
+        )
 
     @strawberry.field(permission_classes=[CanRead])
     async def milestone(self, info: Info, id: strawberry.ID) -> Milestone | None:
-        row = await _node_of_type(info, id, "Milestone", info.context.loaders.milestone)
-        return None if row is None else Milestone.from_row(row)
+        return await _node_of_type(info, id, "Milestone", info.context.loaders.milestone)
 
 
 def _advocate_payload(result: AdvocateModel | list[UserError]) -> AdvocatePayload:

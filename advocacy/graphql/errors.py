@@ -43,10 +43,11 @@ class ApiError(GraphQLError):
 
 
 def should_mask(error: GraphQLError) -> bool:
-    """Mask errors raised by our code unless they are ``ApiError``s; parse and validation
-    errors (no original error) are about the query itself and stay visible."""
+    """Mask errors raised by our code unless they are ``ApiError``s. Errors about the request
+    itself stay visible: parse and validation errors, and bad variable values (raised before
+    execution, so without a path, or by graphql-core as a GraphQLError)."""
     original = error.original_error
-    if original is None or isinstance(original, ApiError):
+    if original is None or error.path is None or isinstance(original, GraphQLError):
         return False
     log.error(
         "internal error in GraphQL field %s",

@@ -7,6 +7,9 @@ import binascii
 
 from advocacy.errors import DomainError, ErrorCode
 
+MAX_PK = 2**31 - 1
+"""Primary keys are 32-bit integers; a larger number can't name a row."""
+
 
 def encode_id(type_name: str, pk: int) -> str:
     return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
@@ -21,9 +24,19 @@ def decode_any_id(global_id: str) -> tuple[str, int] | None:
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
     type_name, _, raw_pk = decoded.partition(":")
-    if not type_name or not raw_pk.isdigit() or len(raw_pk) > 18:
+    if not type_name or not raw_pk.isdigit() or len(raw_pk) > 10:
         return None
-    return type_name, int(raw_pk)
+    pk = int(raw_pk)
+    return (type_name, pk) if pk <= MAX_PK else None
+
+
+def filter_id(global_id: str | None, expected_type: str) -> int | None:
+    """The pk to filter on; an id that isn't one of ``expected_type`` matches nothing (pk 0
+    never exists), as a filter on an unknown value should."""
+    if global_id is None:
+        return None
+    decoded = decode_any_id(global_id)
+    return decoded[1] if decoded is not None and decoded[0] == expected_type else 0
 
 
 def decode_id(global_id: str, expected_type: str, field: str) -> int:

@@ -1,12 +1,17 @@
-"""Per-request DataLoaders: every nested relationship is fetched in one batched statement."""
+"""Per-request DataLoaders: every nested relationship is fetched in one batched statement.
+
+Loaders hold API objects (not rows), so a parent shared by many children is converted once.
+``get_or_load`` returns a value already loaded *synchronously*: list resolvers prefetch the
+relations a query asks for (see ``prefetch.py``), and nested fields then complete without
+creating a task per object, which is most of what a large page used to cost.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
@@ -21,46 +26,69 @@ from advocacy.advocates.queries import (
 )
 from advocacy.programs.queries import PROGRAM
 
+if TYPE_CHECKING:
+    from advocacy.graphql.types import Account, Advocate, Milestone, Program
+
+K = TypeVar("K")
+V = TypeVar("V")
+
 MilestonePageKey = tuple[int, int, int, MilestoneFilter]
 """(advocate id, limit, offset, filter)"""
 MilestoneCountKey = tuple[int, MilestoneFilter]
 
 
+class Loader(DataLoader[K, V]):
+    def get_or_load(self, key: K) -> V | Awaitable[V]:
+        """The value if it is already loaded, else an awaitable for it."""
+        future = self.cache_map.get(key)
+        if future is not None and future.done() and not future.cancelled():
+            return future.result()
+        return self.load(key)
+
+
 class Loaders:
     def __init__(self, session: AsyncSession, organization_id: int) -> None:
+        from advocacy.graphql import types
+
         self._session = session
         self._organization_id = organization_id
-        self.account = self._by_id(ACCOUNT)
-        self.advocate = self._by_id(ADVOCATE)
-        self.program = self._by_id(PROGRAM)
-        self.milestone = self._by_id(MILESTONE)
-        self.advocate_milestones: DataLoader[MilestonePageKey, list[Row[Any]]] = DataLoader(
+        self.account: Loader[int, Account | None] = self._by_id(ACCOUNT, types.Account.from_row)
+        self.advocate: Loader[int, Advocate | None] = self._by_id(ADVOCATE, types.Advocate.from_row)
+        self.program: Loader[int, Program | None] = self._by_id(PROGRAM, types.Program.from_row)
+        self.milestone: Loader[int, Milestone | None] = self._by_id(
+            MILESTONE, types.Milestone.from_row
+        )
+        self._milestone_from_row = types.Milestone.from_row
+        self.advocate_milestones: Loader[MilestonePageKey, list[Milestone]] = Loader(
             self._load_advocate_milestones
         )
-        self.advocate_milestone_count: DataLoader[MilestoneCountKey, int] = DataLoader(
+        self.advocate_milestone_count: Loader[MilestoneCountKey, int] = Loader(
             self._load_advocate_milestone_counts
         )
 
-    def _by_id(self, table: Any) -> DataLoader[int, Row[Any] | None]:
-        async def load(ids: Sequence[int]) -> list[Row[Any] | None]:
+    def _by_id(self, table: Any, convert: Callable[[Any], V]) -> Loader[int, V | None]:
+        async def load(ids: Sequence[int]) -> list[V | None]:
             found = await rows_by_ids(self._session, table, self._organization_id, list(set(ids)))
-            return [found.get(pk) for pk in ids]
+            converted = {pk: convert(row) for pk, row in found.items()}
+            return [converted.get(pk) for pk in ids]
 
-        return DataLoader(load)
+        return Loader(load)
 
     async def _load_advocate_milestones(
         self, keys: Sequence[MilestonePageKey]
-    ) -> list[list[Row[Any]]]:
+    ) -> list[list[Milestone]]:
         groups: dict[tuple[int, int, MilestoneFilter], list[int]] = defaultdict(list)
         for advocate_id, limit, offset, flt in keys:
             groups[(limit, offset, flt)].append(advocate_id)
-        results: dict[MilestonePageKey, list[Row[Any]]] = {}
+        results: dict[MilestonePageKey, list[Milestone]] = {}
+        convert = self._milestone_from_row
         for (limit, offset, flt), advocate_ids in groups.items():
             per_advocate = await latest_milestones_per_advocate(
                 self._session, self._organization_id, advocate_ids, limit, offset, flt
             )
             for advocate_id in advocate_ids:
-                results[(advocate_id, limit, offset, flt)] = per_advocate.get(advocate_id, [])
+                rows = per_advocate.get(advocate_id, ())
+                results[(advocate_id, limit, offset, flt)] = [convert(row) for row in rows]
         return [results[key] for key in keys]
 
     async def _load_advocate_milestone_counts(self, keys: Sequence[MilestoneCountKey]) -> list[int]:

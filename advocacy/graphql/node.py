@@ -40,8 +40,8 @@ async def _resolve(info: Info, global_id: str) -> Node | None:
         ).first()
         return None if row is None else ApiToken.from_row(row)
     loader: Any = getattr(ctx.loaders, type_name.lower())
-    found = await loader.load(pk)
-    return None if found is None else NODE_TYPES[type_name].from_row(found)
+    found: Node | None = await loader.load(pk)
+    return found
 
 
 @strawberry.type

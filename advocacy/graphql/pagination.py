@@ -23,8 +23,16 @@ DEFAULT_PAGE_SIZE = 20
 class PageInfo:
     has_next_page: bool
     has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    offset: strawberry.Private[int]
+    count: strawberry.Private[int]
+
+    @strawberry.field
+    def start_cursor(self) -> str | None:
+        return encode_cursor(self.offset) if self.count else None
+
+    @strawberry.field
+    def end_cursor(self) -> str | None:
+        return encode_cursor(self.offset + self.count - 1) if self.count else None
 
 
 @strawberry.type
@@ -85,8 +93,8 @@ def make_connection(
         page_info=PageInfo(
             has_next_page=has_next,
             has_previous_page=offset > 0,
-            start_cursor=encode_cursor(offset) if nodes else None,
-            end_cursor=encode_cursor(offset + len(nodes) - 1) if nodes else None,
+            offset=offset,
+            count=len(nodes),
         ),
         offset=offset,
         count_total=count_total,
@@ -99,11 +107,16 @@ async def connection_from_query(
     to_node: Callable[[Row[Any]], T],
     first: int | None,
     after: str | None,
+    prefetch: Callable[[list[T]], Awaitable[None]] | None = None,
 ) -> Connection[T]:
+    """A page of ``query``; ``prefetch`` loads what the query selects on the page's nodes."""
     offset, limit = page_window(first, after)
     page = await fetch_page(session, query, offset=offset, limit=limit)
+    nodes = [to_node(row) for row in page.rows]
+    if prefetch is not None and nodes:
+        await prefetch(nodes)
 
     async def total() -> int:
         return await count_rows(session, query)
 
-    return make_connection([to_node(row) for row in page.rows], offset, page.has_next, total)
+    return make_connection(nodes, offset, page.has_next, total)

@@ -72,12 +72,12 @@ class ProgramPayload:
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-def _points(items: list[KindPointsInput] | None) -> dict[DomainKind, int]:
-    return {DomainKind(item.kind): item.points for item in items or []}
+def _points(items: list[KindPointsInput] | None) -> list[tuple[DomainKind, int]]:
+    return [(DomainKind(item.kind), item.points) for item in items or []]
 
 
-def _kpis(items: list[KpiTargetInput] | None) -> dict[str, int]:
-    return {item.name: int(item.target) for item in items or []}
+def _kpis(items: list[KpiTargetInput] | None) -> list[tuple[str, int]]:
+    return [(item.name, int(item.target)) for item in items or []]
 
 
 @strawberry.type
@@ -99,8 +99,7 @@ class ProgramQuery:
         decoded = decode_any_id(id)
         if decoded is None or decoded[0] != "Program":
             return None
-        row = await info.context.loaders.program.load(decoded[1])
-        return None if row is None else Program.from_row(row)
+        return await info.context.loaders.program.load(decoded[1])
 
 
 @strawberry.type

@@ -24,6 +24,7 @@ from strawberry.tools import merge_types
 from advocacy.config import Settings, get_settings
 from advocacy.graphql.advocates import AdvocateMutation, AdvocateQuery
 from advocacy.graphql.errors import should_mask
+from advocacy.graphql.execution import FastLeafExecutionContext
 from advocacy.graphql.node import NodeQuery
 from advocacy.graphql.programs import ProgramMutation, ProgramQuery
 from advocacy.graphql.scalars import SCALAR_MAP
@@ -63,6 +64,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         types=list(NODE_TYPES.values()),
         extensions=extensions,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
+        execution_context_class=FastLeafExecutionContext,
     )
 
 

@@ -3,24 +3,49 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar, cast
 
 import strawberry
 from sqlalchemy import Row
 
 from advocacy.advocates.models import AdvocateStatus, MilestoneKind, MilestoneStatus
-from advocacy.advocates.queries import MilestoneFilter, advocates_query
+from advocacy.advocates.queries import AdvocateFilter, MilestoneFilter, advocates_query
 from advocacy.graphql.context import Info
-from advocacy.graphql.ids import decode_id, encode_id
+from advocacy.graphql.ids import encode_id
 from advocacy.graphql.pagination import (
     Connection,
     connection_from_query,
     make_connection,
-    page_window,
 )
 from advocacy.graphql.scalars import BigInt
 from advocacy.programs.models import ProgramStatus
 from advocacy.tenancy.models import Role
+
+T = TypeVar("T")
+
+
+def maybe_later(value: T | Awaitable[T]) -> T:
+    """Return a value or an awaitable of it from a *sync* resolver. graphql-core awaits what a
+    resolver returns when it is awaitable, so already-loaded values complete without a task.
+    The cast only tells the type checker what the field finally resolves to."""
+    return cast(T, value)
+
+
+async def advocates_prefetch(info: Info, advocates: list[Advocate]) -> None:
+    from advocacy.graphql.prefetch import prefetch_for_advocates
+
+    account_ids = {a.account_id for a in advocates if a.account_id is not None}
+    await prefetch_for_advocates(info, [a.pk for a in advocates], account_ids)
+
+
+async def milestones_prefetch(info: Info, milestones: list[Milestone]) -> None:
+    from advocacy.graphql.prefetch import prefetch_for_milestones
+
+    await prefetch_for_milestones(
+        info, {m.advocate_id for m in milestones}, {m.program_id for m in milestones}
+    )
+
 
 # The domain enums are the API's enums: strawberry.enum registers each class in place.
 for _domain_enum in (AdvocateStatus, MilestoneKind, MilestoneStatus, ProgramStatus, Role):
@@ -93,7 +118,6 @@ class Account(Node):
     async def advocates(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Advocate]:
-        from advocacy.advocates.queries import AdvocateFilter
 
         ctx = info.context
         query = advocates_query(
@@ -176,7 +200,14 @@ class Program(Node):
             statuses=tuple(statuses) if statuses else None,
         )
         query = milestones_query(ctx.organization_id, flt)
-        return await connection_from_query(ctx.session, query, Milestone.from_row, first, after)
+        return await connection_from_query(
+            ctx.session,
+            query,
+            Milestone.from_row,
+            first,
+            after,
+            lambda page: milestones_prefetch(info, page),
+        )
 
 
 @strawberry.type(description="A customer who promotes the brand.")
@@ -221,14 +252,13 @@ class Advocate(Node):
         )
 
     @strawberry.field
-    async def account(self, info: Info) -> Account | None:
+    def account(self, info: Info) -> Account | None:
         if self.account_id is None:
             return None
-        row = await info.context.loaders.account.load(self.account_id)
-        return None if row is None else Account.from_row(row)
+        return maybe_later(info.context.loaders.account.get_or_load(self.account_id))
 
     @strawberry.field(description="This advocate's milestones, newest first.")
-    async def milestones(
+    def milestones(
         self,
         info: Info,
         first: int | None = None,
@@ -237,23 +267,26 @@ class Advocate(Node):
         statuses: list[MilestoneStatus] | None = None,
         program_id: strawberry.ID | None = None,
     ) -> Connection[Milestone]:
+        from advocacy.graphql.prefetch import milestone_window_from
+
+        limit, offset, flt = milestone_window_from(first, after, kinds, statuses, program_id)
         loaders = info.context.loaders
-        offset, limit = page_window(first, after)
-        flt = MilestoneFilter(
-            program_id=None
-            if program_id is None
-            else decode_id(program_id, "Program", "programId"),
-            kinds=tuple(kinds) if kinds else None,
-            statuses=tuple(statuses) if statuses else None,
-        )
-        rows = await loaders.advocate_milestones.load((self.pk, limit + 1, offset, flt))
         pk = self.pk
 
         async def total() -> int:
             return await loaders.advocate_milestone_count.load((pk, flt))
 
-        nodes = [Milestone.from_row(row) for row in rows[:limit]]
-        return make_connection(nodes, offset, len(rows) > limit, total)
+        def connection(milestones: list[Milestone]) -> Connection[Milestone]:
+            return make_connection(milestones[:limit], offset, len(milestones) > limit, total)
+
+        found = loaders.advocate_milestones.get_or_load((pk, limit + 1, offset, flt))
+        if isinstance(found, list):
+            return connection(found)
+
+        async def later() -> Connection[Milestone]:
+            return connection(await found)
+
+        return maybe_later(later())
 
 
 @strawberry.type(description="Something an advocate did: a review, a referral, a talk…")
@@ -291,17 +324,15 @@ class Milestone(Node):
             created_at=row.created_at,
         )
 
-    @strawberry.field
-    async def advocate(self, info: Info) -> Advocate:
-        row = await info.context.loaders.advocate.load(self.advocate_id)
-        assert row is not None, "a milestone's advocate is in the same organization"
-        return Advocate.from_row(row)
+    @strawberry.field(description="Always in the milestone's organization.")
+    def advocate(self, info: Info) -> Advocate:
+        found = info.context.loaders.advocate.get_or_load(self.advocate_id)
+        return maybe_later(cast(Advocate | Awaitable[Advocate], found))
 
-    @strawberry.field
-    async def program(self, info: Info) -> Program:
-        row = await info.context.loaders.program.load(self.program_id)
-        assert row is not None, "a milestone's program is in the same organization"
-        return Program.from_row(row)
+    @strawberry.field(description="Always in the milestone's organization.")
+    def program(self, info: Info) -> Program:
+        found = info.context.loaders.program.get_or_load(self.program_id)
+        return maybe_later(cast(Program | Awaitable[Program], found))
 
 
 NODE_TYPES: dict[str, Any] = {

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
@@ -19,6 +20,7 @@ from advocacy.updates import UNCHANGED, Unchanged
 from advocacy.validation import Checker
 
 MAX_POINTS_PER_MILESTONE = 100_000
+MAX_KPI_TARGETS = 20
 
 # Which status a program may move to from each status. ENDED is final.
 ALLOWED_STATUS_CHANGES: dict[ProgramStatus, frozenset[ProgramStatus]] = {
@@ -41,8 +43,8 @@ class ProgramChanges:
     currency: str | Unchanged | None = UNCHANGED
     starts_on: dt.date | Unchanged | None = UNCHANGED
     ends_on: dt.date | Unchanged | None = UNCHANGED
-    points_per_kind: Mapping[MilestoneKind, int] | Unchanged | None = UNCHANGED
-    kpi_targets: Mapping[str, int] | Unchanged | None = UNCHANGED
+    points_per_kind: PointsInput | Unchanged | None = UNCHANGED
+    kpi_targets: KpisInput | Unchanged | None = UNCHANGED
 
 
 @dataclass
@@ -55,30 +57,52 @@ class NewProgram:
     status: ProgramStatus = ProgramStatus.DRAFT
     starts_on: dt.date | None = None
     ends_on: dt.date | None = None
-    points_per_kind: Mapping[MilestoneKind, int] = field(default_factory=dict)
-    kpi_targets: Mapping[str, int] = field(default_factory=dict)
+    points_per_kind: PointsInput = field(default_factory=dict)
+    kpi_targets: KpisInput = field(default_factory=dict)
 
 
-def _check_points(check: Checker, points: Mapping[MilestoneKind, int]) -> dict[str, int]:
-    merged = default_points()
-    for kind, value in points.items():
+PointsInput = Mapping[MilestoneKind, int] | Sequence[tuple[MilestoneKind, int]]
+KpisInput = Mapping[str, int] | Sequence[tuple[str, int]]
+
+
+def _entries(values: Mapping[Any, int] | Sequence[tuple[Any, int]]) -> list[tuple[Any, int]]:
+    """Entries in input order, so an error can name the position (``pointsPerKind.1.points``)."""
+    return list(values.items()) if isinstance(values, Mapping) else list(values)
+
+
+def _check_points(check: Checker, points: PointsInput) -> dict[str, int]:
+    """The points the caller set, by kind; the caller merges them over the defaults."""
+    checked: dict[str, int] = {}
+    for index, (kind, value) in enumerate(_entries(points)):
+        if str(kind) in checked:
+            check.fail(
+                f"pointsPerKind.{index}.kind", ErrorCode.ALREADY_EXISTS, f"{kind} is listed twice"
+            )
+            continue
         clean = check.int_range(
-            f"pointsPerKind.{kind}", value, low=0, high=MAX_POINTS_PER_MILESTONE
+            f"pointsPerKind.{index}.points", value, low=0, high=MAX_POINTS_PER_MILESTONE
         )
         if clean is not None:
-            merged[str(kind)] = clean
-    return merged
+            checked[str(kind)] = clean
+    return checked
 
 
-def _check_kpis(check: Checker, targets: Mapping[str, int]) -> dict[str, int]:
-    if len(targets) > 20:
-        check.fail("kpiTargets", ErrorCode.TOO_MANY, "kpiTargets may hold at most 20 targets")
+def _check_kpis(check: Checker, targets: KpisInput) -> dict[str, int]:
+    entries = _entries(targets)
+    if len(entries) > MAX_KPI_TARGETS:
+        check.fail(
+            "kpiTargets", ErrorCode.TOO_MANY, f"kpiTargets may hold at most {MAX_KPI_TARGETS}"
+        )
         return {}
     clean: dict[str, int] = {}
-    for name, target in targets.items():
-        key = check.text("kpiTargets.name", name, max_length=60)
-        value = check.int_range(f"kpiTargets.{name}", target, low=0, high=10**12)
-        if key is not None and value is not None:
+    for index, (name, target) in enumerate(entries):
+        key = check.text(f"kpiTargets.{index}.name", name, max_length=60)
+        value = check.int_range(f"kpiTargets.{index}.target", target, low=0, high=10**12)
+        if key is not None and key in clean:
+            check.fail(
+                f"kpiTargets.{index}.name", ErrorCode.ALREADY_EXISTS, f"{key} is listed twice"
+            )
+        elif key is not None and value is not None:
             clean[key] = value
     return clean
 
@@ -111,7 +135,7 @@ async def create_program(session: AsyncSession, principal: Principal, new: NewPr
     if new.status not in (ProgramStatus.DRAFT, ProgramStatus.ACTIVE):
         check.fail("status", ErrorCode.INVALID, "a new program starts as DRAFT or ACTIVE")
     _check_dates(check, new.starts_on, new.ends_on)
-    points = _check_points(check, new.points_per_kind)
+    points = default_points() | _check_points(check, new.points_per_kind)
     kpis = _check_kpis(check, new.kpi_targets)
     check.done()
     assert name is not None and currency is not None and budget is not None
@@ -186,12 +210,9 @@ async def update_program(
     updates["starts_on"], updates["ends_on"] = starts_on, ends_on
     if changes.points_per_kind is not UNCHANGED:
         # Only the kinds the caller names change; the others keep the program's values.
-        checked = _check_points(check, changes.points_per_kind or {})
-        merged = dict(program.points_per_kind)
-        for kind in changes.points_per_kind or {}:
-            if str(kind) in checked:
-                merged[str(kind)] = checked[str(kind)]
-        updates["points_per_kind"] = merged
+        updates["points_per_kind"] = program.points_per_kind | _check_points(
+            check, changes.points_per_kind or {}
+        )
     if changes.kpi_targets is not UNCHANGED:
         updates["kpi_targets"] = _check_kpis(check, changes.kpi_targets or {})
     for key, api_name in (
