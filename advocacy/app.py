@@ -13,7 +13,7 @@ import orjson
 import strawberry
 from sqlalchemy import text
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
@@ -40,6 +40,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         scope.setdefault("state", {})["session"] = session
         try:
             await super().__call__(scope, receive, send)
+        except ClientDisconnect:
+            log.debug("client disconnected before the request body arrived")
         finally:
             await session.close()
 

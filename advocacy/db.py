@@ -87,10 +87,20 @@ class RequestSession(AsyncSession):
 WRITE_INTENT = "advocacy_write_intent"
 
 
+WRITE_OPTIONS_BY_DIALECT: dict[str, dict[str, Any]] = {
+    # Reads run in autocommit (see make_engine); a writer gets a real transaction.
+    "postgresql": {WRITE_INTENT: True, "isolation_level": "READ COMMITTED"},
+}
+
+
 async def begin_write(session: AsyncSession) -> None:
-    """Start the session's transaction as a writer (``BEGIN IMMEDIATE`` on SQLite; a plain
-    transaction elsewhere). Call before the first statement of a unit of work that writes."""
-    await session.connection(execution_options={WRITE_INTENT: True})
+    """Start the session's transaction as a writer: a READ COMMITTED transaction on
+    PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite. Every unit of work that writes starts here
+    (``unit_of_work``, the GraphQL mutation runner), before its first statement."""
+    bind = session.bind
+    dialect = bind.dialect.name if bind is not None else "sqlite"
+    options = WRITE_OPTIONS_BY_DIALECT.get(dialect, {WRITE_INTENT: True})
+    await session.connection(execution_options=options)
 
 
 def _prepare_sqlite(engine: AsyncEngine, url: str) -> None:
@@ -120,11 +130,19 @@ def _prepare_sqlite(engine: AsyncEngine, url: str) -> None:
             connection.exec_driver_sql("BEGIN")
 
 
-def make_engine(url: str, *, pool_size: int | None = None) -> AsyncEngine:
+def make_engine(
+    url: str, *, pool_size: int | None = None, autocommit_reads: bool = True
+) -> AsyncEngine:
+    """The process's engine. On PostgreSQL, connections default to autocommit so a read-only
+    request costs no BEGIN/ROLLBACK round trips (each statement sees committed data, as READ
+    COMMITTED would); ``begin_write`` opens a real transaction for anything that writes.
+    Migrations pass ``autocommit_reads=False`` to keep transactional DDL."""
     kwargs: dict[str, Any] = {"pool_pre_ping": False}
     if not url.startswith("sqlite"):
         kwargs["pool_size"] = pool_size or get_settings().db_pool_size
         kwargs["max_overflow"] = 5
+        if autocommit_reads:
+            kwargs["isolation_level"] = "AUTOCOMMIT"
     engine = create_async_engine(url, **kwargs)
     if url.startswith("sqlite"):
         _prepare_sqlite(engine, url)

@@ -13,9 +13,9 @@ def dialect_name(session: AsyncSession) -> str:
     return bind.dialect.name if bind is not None else "sqlite"
 
 
-def json_array_contains(session: AsyncSession, column: Any, value: str) -> ColumnElement[bool]:
+def json_array_contains(dialect: str, column: Any, value: str) -> ColumnElement[bool]:
     """``value`` is one of the strings in the JSON array ``column``."""
-    if dialect_name(session) == "postgresql":
+    if dialect == "postgresql":
         return column.op("@>")(func.jsonb_build_array(value))
     each = func.json_each(column).table_valued("value").alias("tag")
     return exists(select(literal_column("1")).select_from(each).where(each.c.value == value))

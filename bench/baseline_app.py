@@ -42,18 +42,18 @@ ORDER BY a.name, a.id
 LIMIT $2
 """
 
+# The best hand-written plan we know for "latest N per parent": one index scan per advocate
+# that stops after N rows (the API uses the same LATERAL shape on PostgreSQL).
 MILESTONES_SQL = """
-SELECT id, advocate_id, kind, status, points, occurred_at
-FROM (
-    SELECT m.id, m.advocate_id, m.kind, m.status, m.points, m.occurred_at,
-           row_number() OVER (
-               PARTITION BY m.advocate_id ORDER BY m.occurred_at DESC, m.id DESC
-           ) AS rn
-    FROM milestone AS m
-    WHERE m.organization_id = $1 AND m.advocate_id = ANY($2::int[])
-) AS ranked
-WHERE rn <= $3
-ORDER BY advocate_id, rn
+SELECT m.id, m.advocate_id, m.kind, m.status, m.points, m.occurred_at
+FROM unnest($2::int[]) AS wanted(id)
+CROSS JOIN LATERAL (
+    SELECT id, advocate_id, kind, status, points, occurred_at
+    FROM milestone
+    WHERE milestone.advocate_id = wanted.id AND milestone.organization_id = $1
+    ORDER BY occurred_at DESC, id DESC
+    LIMIT $3
+) AS m
 """
 
 

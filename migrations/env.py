@@ -50,7 +50,7 @@ async def run_migrations_online() -> None:
     if connection is not None:
         _run_sync(connection)
         return
-    engine = make_engine(_database_url(), pool_size=1)
+    engine = make_engine(_database_url(), pool_size=1, autocommit_reads=False)
     try:
         async with engine.connect() as async_connection:
             await async_connection.run_sync(_run_sync)

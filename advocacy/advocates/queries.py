@@ -8,6 +8,7 @@ import enum
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Integer, Row, Select, bindparam, func, or_, select, true
@@ -38,7 +39,7 @@ class AdvocateOrder(enum.StrEnum):
 
 @dataclass(frozen=True)
 class AdvocateFilter:
-    statuses: Sequence[AdvocateStatus] | None = None
+    statuses: tuple[AdvocateStatus, ...] | None = None
     account_id: int | None = None
     interest: str | None = None
     search: str | None = None
@@ -78,13 +79,26 @@ def advocates_query(
     order: AdvocateOrder = AdvocateOrder.NAME,
     descending: bool = False,
 ) -> Select[Any]:
+    """Advocates matching ``flt`` in a stable order. Memoized: building a statement costs
+    about as much as running this one, and the same list is asked for again and again."""
+    return _advocates_query(dialect_name(session), organization_id, flt, order, descending)
+
+
+@lru_cache(maxsize=512)
+def _advocates_query(
+    dialect: str,
+    organization_id: int,
+    flt: AdvocateFilter,
+    order: AdvocateOrder,
+    descending: bool,
+) -> Select[Any]:
     query = select(ADVOCATE).where(ADVOCATE.c.organization_id == organization_id)
     if flt.statuses:
         query = query.where(ADVOCATE.c.status.in_([str(s) for s in flt.statuses]))
     if flt.account_id is not None:
         query = query.where(ADVOCATE.c.account_id == flt.account_id)
     if flt.interest:
-        query = query.where(json_array_contains(session, ADVOCATE.c.interests, flt.interest))
+        query = query.where(json_array_contains(dialect, ADVOCATE.c.interests, flt.interest))
     if flt.search:
         pattern = f"%{escape_like(flt.search)}%"
         query = query.where(
@@ -103,7 +117,7 @@ def advocates_query(
     return query.order_by(sort.asc().nulls_last(), ADVOCATE.c.id.asc())
 
 
-def _milestone_conditions(organization_id: int, flt: MilestoneFilter) -> list[Any]:
+def _milestone_conditions(organization_id: Any, flt: MilestoneFilter) -> list[Any]:
     conditions: list[Any] = [MILESTONE.c.organization_id == organization_id]
     if flt.advocate_id is not None:
         conditions.append(MILESTONE.c.advocate_id == flt.advocate_id)
@@ -144,18 +158,25 @@ def _newest_first() -> tuple[Any, Any]:
     return MILESTONE.c.occurred_at.desc(), MILESTONE.c.id.desc()
 
 
-def _latest_milestones_lateral(
-    organization_id: int, advocate_ids: Sequence[int], limit: int, offset: int, flt: MilestoneFilter
-) -> Select[Any]:
-    """PostgreSQL: for each advocate, an index scan that stops after ``limit`` rows."""
+@lru_cache(maxsize=128)
+def _latest_milestones_lateral(limit: int, offset: int, flt: MilestoneFilter) -> Select[Any]:
+    """PostgreSQL: for each advocate, an index scan that stops after ``limit`` rows.
+
+    Built once per (window, filter) and reused: a fresh statement object makes SQLAlchemy
+    rebuild the subquery's column proxies and result map on every execution, which cost more
+    than the query itself. The organization and advocate ids are bound at execution.
+    """
     wanted = (
-        func.unnest(bindparam("advocate_ids", list(advocate_ids), type_=ARRAY(Integer)))
+        func.unnest(bindparam("advocate_ids", type_=ARRAY(Integer)))
         .table_valued("id")
         .render_derived(name="wanted")
     )
     page = (
         select(MILESTONE)
-        .where(MILESTONE.c.advocate_id == wanted.c.id, *_milestone_conditions(organization_id, flt))
+        .where(
+            MILESTONE.c.advocate_id == wanted.c.id,
+            *_milestone_conditions(bindparam("organization_id", type_=Integer), flt),
+        )
         .order_by(*_newest_first())
         .offset(offset)
         .limit(limit)
@@ -164,10 +185,10 @@ def _latest_milestones_lateral(
     return select(page).select_from(wanted).join(page, true())
 
 
-def _latest_milestones_windowed(
-    organization_id: int, advocate_ids: Sequence[int], limit: int, offset: int, flt: MilestoneFilter
-) -> Select[Any]:
-    """Portable (SQLite): number each advocate's milestones with a window function."""
+@lru_cache(maxsize=128)
+def _latest_milestones_windowed(limit: int, offset: int, flt: MilestoneFilter) -> Select[Any]:
+    """Portable (SQLite): number each advocate's milestones with a window function. Cached
+    like the LATERAL form."""
     rank = (
         func.row_number()
         .over(partition_by=MILESTONE.c.advocate_id, order_by=_newest_first())
@@ -176,8 +197,8 @@ def _latest_milestones_windowed(
     ranked = (
         select(MILESTONE, rank)
         .where(
-            MILESTONE.c.advocate_id.in_(advocate_ids),
-            *_milestone_conditions(organization_id, flt),
+            MILESTONE.c.advocate_id.in_(bindparam("advocate_ids", expanding=True)),
+            *_milestone_conditions(bindparam("organization_id", type_=Integer), flt),
         )
         .subquery()
     )
@@ -203,9 +224,12 @@ async def latest_milestones_per_advocate(
         if dialect_name(session) == "postgresql"
         else _latest_milestones_windowed
     )
-    query = build(organization_id, advocate_ids, limit, offset, flt)
+    result = await session.execute(
+        build(limit, offset, flt),
+        {"organization_id": organization_id, "advocate_ids": list(advocate_ids)},
+    )
     grouped: dict[int, list[Row[Any]]] = defaultdict(list)
-    for row in await session.execute(query):
+    for row in result:
         grouped[row.advocate_id].append(row)
     return grouped
 

@@ -209,7 +209,7 @@ def _advocate_filter(flt: AdvocateFilterInput | None) -> AdvocateFilter:
     if flt is None:
         return AdvocateFilter()
     return AdvocateFilter(
-        statuses=flt.statuses,
+        statuses=tuple(flt.statuses) if flt.statuses else None,
         account_id=filter_id(flt.account_id, "Account"),
         interest=flt.interest.strip().lower() if flt.interest else None,
         search=flt.search.strip() if flt.search else None,

@@ -21,6 +21,7 @@ from graphql import (
     GraphQLEnumType,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLResolveInfo,
     GraphQLScalarType,
 )
 from graphql.pyutils import Undefined
@@ -43,7 +44,7 @@ def _leaf_plan(parent_type: GraphQLObjectType, field_name: str) -> LeafPlan | No
         return _NOT_A_LEAF
     field_type = field_def.type
     nullable = not isinstance(field_type, GraphQLNonNull)
-    named = field_type if nullable else field_type.of_type  # type: ignore[union-attr]
+    named = field_type if nullable else field_type.of_type
     if not isinstance(named, GraphQLScalarType | GraphQLEnumType):
         return _NOT_A_LEAF
     return definition.python_name, named.serialize, nullable
@@ -56,7 +57,7 @@ class FastLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
     """Per (type name, field name); shared by all requests of the process (the schema is
     built once)."""
 
-    def execute_field(  # type: ignore[override]
+    def execute_field(
         self,
         parent_type: GraphQLObjectType,
         source: Any,
@@ -90,3 +91,46 @@ class FastLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
         )
+
+
+def _lean(method: Callable[..., Any], **renamed: str) -> Callable[..., Any]:
+    """A graphql-core resolver calling ``method(source, loaders, **arguments)`` directly.
+
+    graphql-core has already coerced the arguments (enums arrive as their string values,
+    which the shared methods accept); ``renamed`` maps GraphQL argument names to Python ones.
+    """
+
+    def resolve(source: Any, info: GraphQLResolveInfo, **arguments: Any) -> Any:
+        for graphql_name, python_name in renamed.items():
+            if graphql_name in arguments:
+                arguments[python_name] = arguments.pop(graphql_name)
+        return method(source, info.context.loaders, **arguments)
+
+    return resolve
+
+
+def install_lean_resolvers(schema: Any) -> None:
+    """Swap strawberry's resolver wrapper for a direct call on hot relation fields.
+
+    Strawberry wraps every resolver call (an Info object, argument conversion with per-call
+    name conversion, the extension chain); for relation fields resolved once per row of a
+    page, that wrapper cost more than the work. These fields have no permissions or field
+    extensions, and the strawberry methods call the same ``load_*`` methods, so both paths
+    behave the same (the test suite runs through these; see tests/graphql/test_lean_resolvers.py).
+    """
+    from advocacy.graphql import types
+
+    lean = {
+        ("Advocate", "account"): _lean(types.Advocate.load_account),
+        ("Advocate", "milestones"): _lean(types.Advocate.load_milestones, programId="program_id"),
+        ("Milestone", "advocate"): _lean(types.Milestone.load_advocate),
+        ("Milestone", "program"): _lean(types.Milestone.load_program),
+    }
+    type_map = schema._schema.type_map
+    for (type_name, field_name), resolver in lean.items():
+        field = type_map[type_name].fields[field_name]
+        definition = field.extensions["strawberry-definition"]
+        assert not definition.extensions and not definition.permission_classes, (
+            f"{type_name}.{field_name} gained extensions; its lean resolver would skip them"
+        )
+        field.resolve = resolver

@@ -24,7 +24,7 @@ from strawberry.tools import merge_types
 from advocacy.config import Settings, get_settings
 from advocacy.graphql.advocates import AdvocateMutation, AdvocateQuery
 from advocacy.graphql.errors import should_mask
-from advocacy.graphql.execution import FastLeafExecutionContext
+from advocacy.graphql.execution import FastLeafExecutionContext, install_lean_resolvers
 from advocacy.graphql.node import NodeQuery
 from advocacy.graphql.programs import ProgramMutation, ProgramQuery
 from advocacy.graphql.scalars import SCALAR_MAP
@@ -58,7 +58,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         lambda: ValidationCache(maxsize=512),
         lambda: MaskErrors(should_mask_error=should_mask, error_message="internal error"),
     ]
-    return strawberry.Schema(
+    schema = strawberry.Schema(
         query=Query,
         mutation=Mutation,
         types=list(NODE_TYPES.values()),
@@ -66,6 +66,8 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         execution_context_class=FastLeafExecutionContext,
     )
+    install_lean_resolvers(schema)
+    return schema
 
 
 @lru_cache(maxsize=1)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable
-from typing import Any, TypeVar, cast
+from collections.abc import Awaitable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import strawberry
 from sqlalchemy import Row
@@ -21,6 +21,9 @@ from advocacy.graphql.pagination import (
 from advocacy.graphql.scalars import BigInt
 from advocacy.programs.models import ProgramStatus
 from advocacy.tenancy.models import Role
+
+if TYPE_CHECKING:
+    from advocacy.graphql.loaders import Loaders
 
 T = TypeVar("T")
 
@@ -253,9 +256,12 @@ class Advocate(Node):
 
     @strawberry.field
     def account(self, info: Info) -> Account | None:
+        return maybe_later(self.load_account(info.context.loaders))
+
+    def load_account(self, loaders: Loaders) -> Account | Awaitable[Account | None] | None:
         if self.account_id is None:
             return None
-        return maybe_later(info.context.loaders.account.get_or_load(self.account_id))
+        return loaders.account.get_or_load(self.account_id)
 
     @strawberry.field(description="This advocate's milestones, newest first.")
     def milestones(
@@ -267,10 +273,22 @@ class Advocate(Node):
         statuses: list[MilestoneStatus] | None = None,
         program_id: strawberry.ID | None = None,
     ) -> Connection[Milestone]:
+        return maybe_later(
+            self.load_milestones(info.context.loaders, first, after, kinds, statuses, program_id)
+        )
+
+    def load_milestones(
+        self,
+        loaders: Loaders,
+        first: int | None = None,
+        after: str | None = None,
+        kinds: Sequence[str] | None = None,
+        statuses: Sequence[str] | None = None,
+        program_id: str | None = None,
+    ) -> Connection[Milestone] | Awaitable[Connection[Milestone]]:
         from advocacy.graphql.prefetch import milestone_window_from
 
         limit, offset, flt = milestone_window_from(first, after, kinds, statuses, program_id)
-        loaders = info.context.loaders
         pk = self.pk
 
         async def total() -> int:
@@ -286,7 +304,7 @@ class Advocate(Node):
         async def later() -> Connection[Milestone]:
             return connection(await found)
 
-        return maybe_later(later())
+        return later()
 
 
 @strawberry.type(description="Something an advocate did: a review, a referral, a talk…")
@@ -326,13 +344,17 @@ class Milestone(Node):
 
     @strawberry.field(description="Always in the milestone's organization.")
     def advocate(self, info: Info) -> Advocate:
-        found = info.context.loaders.advocate.get_or_load(self.advocate_id)
-        return maybe_later(cast(Advocate | Awaitable[Advocate], found))
+        return maybe_later(self.load_advocate(info.context.loaders))
+
+    def load_advocate(self, loaders: Loaders) -> Advocate | Awaitable[Advocate]:
+        return cast(Advocate | Awaitable[Advocate], loaders.advocate.get_or_load(self.advocate_id))
 
     @strawberry.field(description="Always in the milestone's organization.")
     def program(self, info: Info) -> Program:
-        found = info.context.loaders.program.get_or_load(self.program_id)
-        return maybe_later(cast(Program | Awaitable[Program], found))
+        return maybe_later(self.load_program(info.context.loaders))
+
+    def load_program(self, loaders: Loaders) -> Program | Awaitable[Program]:
+        return cast(Program | Awaitable[Program], loaders.program.get_or_load(self.program_id))
 
 
 NODE_TYPES: dict[str, Any] = {

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam, update
 from sqlalchemy import select as sa_select
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
@@ -96,21 +96,21 @@ async def revoke_api_token(session: AsyncSession, principal: Principal, token_id
     return token
 
 
+_TOKEN_BY_HASH = sa_select(
+    API_TOKEN.c.id,
+    API_TOKEN.c.organization_id,
+    API_TOKEN.c.role,
+    API_TOKEN.c.last_used_at,
+    API_TOKEN.c.revoked_at,
+).where(API_TOKEN.c.secret_hash == bindparam("secret_hash"))
+"""Built once: authentication runs on every request."""
+
+
 async def authenticate(session: AsyncSession, secret: str) -> Principal | None:
     """The principal a bearer secret stands for, or None if it is unknown or revoked."""
     if not secret.startswith("adv_") or len(secret) > 128:
         return None
-    row = (
-        await session.execute(
-            sa_select(
-                API_TOKEN.c.id,
-                API_TOKEN.c.organization_id,
-                API_TOKEN.c.role,
-                API_TOKEN.c.last_used_at,
-                API_TOKEN.c.revoked_at,
-            ).where(API_TOKEN.c.secret_hash == hash_secret(secret))
-        )
-    ).first()
+    row = (await session.execute(_TOKEN_BY_HASH, {"secret_hash": hash_secret(secret)})).first()
     if row is None or row.revoked_at is not None:
         return None
     now = utcnow()
