@@ -142,6 +142,14 @@ def milestones_query(organization_id: int, flt: MilestoneFilter) -> Select[Any]:
     )
 
 
+@lru_cache(maxsize=32)
+def _rows_by_ids_statement(table: Any) -> Select[Any]:
+    return select(table).where(
+        table.c.organization_id == bindparam("organization_id"),
+        table.c.id.in_(bindparam("ids", expanding=True)),
+    )
+
+
 async def rows_by_ids(
     session: AsyncSession, table: Any, organization_id: int, ids: Sequence[int]
 ) -> dict[int, Row[Any]]:
@@ -149,7 +157,7 @@ async def rows_by_ids(
     if not ids:
         return {}
     result = await session.execute(
-        select(table).where(table.c.organization_id == organization_id, table.c.id.in_(ids))
+        _rows_by_ids_statement(table), {"organization_id": organization_id, "ids": list(ids)}
     )
     return {row.id: row for row in result}
 

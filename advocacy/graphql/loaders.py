@@ -9,7 +9,7 @@ creating a task per object, which is most of what a large page used to cost.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,6 +38,23 @@ MilestoneCountKey = tuple[int, MilestoneFilter]
 
 
 class Loader(DataLoader[K, V]):
+    async def preload(self, keys: Iterable[K]) -> None:
+        """Fetch the keys not cached yet in one batch, in the calling task, and cache them.
+
+        ``load_many`` would schedule a batch task and wake the caller through futures, a few
+        event-loop hops per batch; a list resolver that knows all its keys needn't pay them.
+        """
+        missing = [key for key in dict.fromkeys(keys) if self.cache_map.get(key) is None]
+        if missing:
+            values = await self.load_fn(missing)
+            self.prime_many(
+                {
+                    key: value
+                    for key, value in zip(missing, values, strict=True)
+                    if not isinstance(value, BaseException)
+                }
+            )
+
     def get_or_load(self, key: K) -> V | Awaitable[V]:
         """The value if it is already loaded, else an awaitable for it."""
         future = self.cache_map.get(key)

@@ -94,7 +94,7 @@ async def prefetch_for_advocates(
 ) -> None:
     loaders = info.context.loaders
     if account_ids and node_fields(info, "account"):
-        await loaders.account.load_many(list(account_ids))
+        await loaders.account.preload(account_ids)
     for field in node_fields(info, "milestones"):
         args = field.arguments
         try:
@@ -107,7 +107,7 @@ async def prefetch_for_advocates(
             )
         except (DomainError, ApiError, TypeError, ValueError):
             continue  # the nested resolver reports the bad argument itself
-        await loaders.advocate_milestones.load_many(
+        await loaders.advocate_milestones.preload(
             [(pk, limit + 1, offset, flt) for pk in advocate_pks]
         )
 
@@ -117,6 +117,6 @@ async def prefetch_for_milestones(
 ) -> None:
     loaders = info.context.loaders
     if advocate_ids and node_fields(info, "advocate"):
-        await loaders.advocate.load_many(list(advocate_ids))
+        await loaders.advocate.preload(advocate_ids)
     if program_ids and node_fields(info, "program"):
-        await loaders.program.load_many(list(program_ids))
+        await loaders.program.preload(program_ids)
