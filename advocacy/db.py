@@ -69,18 +69,18 @@ class RequestSession(AsyncSession):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._statement_lock = asyncio.Lock()
+        self.statement_lock = asyncio.Lock()
 
     async def execute(self, *args: Any, **kwargs: Any) -> Any:
-        async with self._statement_lock:
+        async with self.statement_lock:
             return await super().execute(*args, **kwargs)
 
     async def scalar(self, *args: Any, **kwargs: Any) -> Any:
-        async with self._statement_lock:
+        async with self.statement_lock:
             return await super().scalar(*args, **kwargs)
 
     async def get(self, *args: Any, **kwargs: Any) -> Any:
-        async with self._statement_lock:
+        async with self.statement_lock:
             return await super().get(*args, **kwargs)
 
 

@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import Row, Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from advocacy.reads import fetch_rows, fetch_scalar
+
 
 @dataclass(frozen=True, slots=True)
 class Page:
@@ -32,11 +34,12 @@ def _counted(query: Select[Any]) -> Select[Any]:
 
 async def fetch_page(session: AsyncSession, query: Select[Any], *, offset: int, limit: int) -> Page:
     """One page of ``query`` (already ordered); reads one extra row to know if more follow."""
-    result = await session.execute(_paged(query), {"page_offset": offset, "page_limit": limit + 1})
-    rows = result.all()
+    rows = await fetch_rows(
+        session, _paged(query), {"page_offset": offset, "page_limit": limit + 1}
+    )
     return Page(rows=rows[:limit], offset=offset, has_next=len(rows) > limit)
 
 
 async def count_rows(session: AsyncSession, query: Select[Any]) -> int:
     """How many rows ``query`` returns, ignoring its ordering."""
-    return int(await session.scalar(_counted(query)) or 0)
+    return int(await fetch_scalar(session, _counted(query)) or 0)

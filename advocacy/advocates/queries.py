@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, Row, Select, bindparam, func, or_, select, true
+from sqlalchemy import Integer, Row, Select, any_, bindparam, func, or_, select, true
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,6 +24,7 @@ from advocacy.advocates.models import (
     MilestoneStatus,
 )
 from advocacy.dialect import dialect_name, escape_like, json_array_contains
+from advocacy.reads import fetch_rows
 
 ACCOUNT = Account.__table__  # type: ignore[attr-defined]
 ADVOCATE = Advocate.__table__  # type: ignore[attr-defined]
@@ -144,6 +145,15 @@ def milestones_query(organization_id: int, flt: MilestoneFilter) -> Select[Any]:
 
 @lru_cache(maxsize=32)
 def _rows_by_ids_statement(table: Any) -> Select[Any]:
+    # ``= ANY(array)``: one parameter whatever the number of ids, so the SQL never changes.
+    return select(table).where(
+        table.c.organization_id == bindparam("organization_id"),
+        table.c.id == any_(bindparam("ids", type_=ARRAY(Integer))),
+    )
+
+
+@lru_cache(maxsize=32)
+def _rows_by_ids_statement_portable(table: Any) -> Select[Any]:
     return select(table).where(
         table.c.organization_id == bindparam("organization_id"),
         table.c.id.in_(bindparam("ids", expanding=True)),
@@ -156,10 +166,15 @@ async def rows_by_ids(
     """Rows of ``table`` with these ids inside the organization, by id; others are absent."""
     if not ids:
         return {}
-    result = await session.execute(
-        _rows_by_ids_statement(table), {"organization_id": organization_id, "ids": list(ids)}
+    build = (
+        _rows_by_ids_statement
+        if dialect_name(session) == "postgresql"
+        else _rows_by_ids_statement_portable
     )
-    return {row.id: row for row in result}
+    rows = await fetch_rows(
+        session, build(table), {"organization_id": organization_id, "ids": list(ids)}
+    )
+    return {row.id: row for row in rows}
 
 
 def _newest_first() -> tuple[Any, Any]:
@@ -232,12 +247,13 @@ async def latest_milestones_per_advocate(
         if dialect_name(session) == "postgresql"
         else _latest_milestones_windowed
     )
-    result = await session.execute(
+    rows = await fetch_rows(
+        session,
         build(limit, offset, flt),
         {"organization_id": organization_id, "advocate_ids": list(advocate_ids)},
     )
     grouped: dict[int, list[Row[Any]]] = defaultdict(list)
-    for row in result:
+    for row in rows:
         grouped[row.advocate_id].append(row)
     return grouped
 

@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from advocacy.db import begin_write, utcnow
 from advocacy.errors import DomainError, ErrorCode
+from advocacy.reads import fetch_rows
 from advocacy.tenancy.models import ApiToken, Organization, Role
 from advocacy.tenancy.principal import Principal
 from advocacy.tenancy.queries import API_TOKEN
@@ -110,7 +111,8 @@ async def authenticate(session: AsyncSession, secret: str) -> Principal | None:
     """The principal a bearer secret stands for, or None if it is unknown or revoked."""
     if not secret.startswith("adv_") or len(secret) > 128:
         return None
-    row = (await session.execute(_TOKEN_BY_HASH, {"secret_hash": hash_secret(secret)})).first()
+    rows = await fetch_rows(session, _TOKEN_BY_HASH, {"secret_hash": hash_secret(secret)})
+    row = rows[0] if rows else None
     if row is None or row.revoked_at is not None:
         return None
     now = utcnow()
