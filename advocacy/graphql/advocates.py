@@ -35,7 +35,7 @@ from advocacy.graphql.types import (
     Milestone,
     MilestoneKind,
     MilestoneStatus,
-    advocates_prefetch,
+    advocates_connection,
     milestones_prefetch,
 )
 from advocacy.graphql.unset import maybe
@@ -274,14 +274,7 @@ class AdvocateQuery:
             AdvocateOrder(order.field),
             order.direction == OrderDirection.DESC,
         )
-        return await connection_from_query(
-            ctx.session,
-            query,
-            Advocate.from_row,
-            first,
-            after,
-            lambda page: advocates_prefetch(info, page),
-        )
+        return await advocates_connection(info, query, first, after)
 
     @strawberry.field(permission_classes=[CanRead])
     async def advocate(self, info: Info, id: strawberry.ID) -> Advocate | None:

@@ -108,10 +108,13 @@ async def connection_from_query(
     first: int | None,
     after: str | None,
     prefetch: Callable[[list[T]], Awaitable[None]] | None = None,
+    page_query: Select[Any] | None = None,
 ) -> Connection[T]:
-    """A page of ``query``; ``prefetch`` loads what the query selects on the page's nodes."""
+    """A page of ``query``; ``prefetch`` loads what the query selects on the page's nodes.
+    ``page_query`` fetches the page when it differs from the counted query (joined columns)."""
     offset, limit = page_window(first, after)
-    page = await fetch_page(session, query, offset=offset, limit=limit)
+    page_source = query if page_query is None else page_query
+    page = await fetch_page(session, page_source, offset=offset, limit=limit)
     nodes = [to_node(row) for row in page.rows]
     if prefetch is not None and nodes:
         await prefetch(nodes)

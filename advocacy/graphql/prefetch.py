@@ -32,18 +32,27 @@ def _fields(selections: Sequence[Selection], name: str) -> Iterator[SelectedFiel
             yield selection
 
 
-def node_fields(info: Info, name: str) -> list[SelectedField]:
-    """The fields called ``name`` selected on each node of the connection being resolved."""
-    found: list[SelectedField] = []
+NodeSelection = list[Selection]
+"""What the query selects on each node of the connection being resolved."""
+
+
+def node_selection(info: Info) -> NodeSelection:
+    """The selections under ``nodes`` and ``edges { node }``; read once per list field."""
+    found: NodeSelection = []
     for connection in info.selected_fields:
         if not isinstance(connection, SelectedField):
             continue
         for nodes in _fields(connection.selections, "nodes"):
-            found.extend(_fields(nodes.selections, name))
+            found.extend(nodes.selections)
         for edges in _fields(connection.selections, "edges"):
             for node in _fields(edges.selections, "node"):
-                found.extend(_fields(node.selections, name))
+                found.extend(node.selections)
     return found
+
+
+def selects(selection: NodeSelection, name: str) -> list[SelectedField]:
+    """The fields called ``name`` in a node selection (through fragments)."""
+    return list(_fields(selection, name))
 
 
 def _literal_int(value: Any) -> int | None:
@@ -90,12 +99,13 @@ def milestone_window_from(
 
 
 async def prefetch_for_advocates(
-    info: Info, advocate_pks: list[int], account_ids: set[int]
+    info: Info, selection: NodeSelection, advocate_pks: list[int], account_ids: set[int]
 ) -> None:
+    """``account_ids``: accounts still to load (empty when the page query joined them)."""
     loaders = info.context.loaders
-    if account_ids and node_fields(info, "account"):
+    if account_ids and selects(selection, "account"):
         await loaders.account.preload(account_ids)
-    for field in node_fields(info, "milestones"):
+    for field in selects(selection, "milestones"):
         args = field.arguments
         try:
             limit, offset, flt = milestone_window_from(
@@ -116,7 +126,8 @@ async def prefetch_for_milestones(
     info: Info, advocate_ids: set[int], program_ids: set[int]
 ) -> None:
     loaders = info.context.loaders
-    if advocate_ids and node_fields(info, "advocate"):
+    selection = node_selection(info)
+    if advocate_ids and selects(selection, "advocate"):
         await loaders.advocate.preload(advocate_ids)
-    if program_ids and node_fields(info, "program"):
+    if program_ids and selects(selection, "program"):
         await loaders.program.preload(program_ids)

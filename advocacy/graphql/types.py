@@ -7,10 +7,15 @@ from collections.abc import Awaitable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import strawberry
-from sqlalchemy import Row
+from sqlalchemy import Row, Select
 
 from advocacy.advocates.models import AdvocateStatus, MilestoneKind, MilestoneStatus
-from advocacy.advocates.queries import AdvocateFilter, MilestoneFilter, advocates_query
+from advocacy.advocates.queries import (
+    AdvocateFilter,
+    MilestoneFilter,
+    advocates_query,
+    with_accounts,
+)
 from advocacy.graphql.context import Info
 from advocacy.graphql.ids import encode_id
 from advocacy.graphql.pagination import (
@@ -35,11 +40,36 @@ def maybe_later(value: T | Awaitable[T]) -> T:
     return cast(T, value)
 
 
-async def advocates_prefetch(info: Info, advocates: list[Advocate]) -> None:
-    from advocacy.graphql.prefetch import prefetch_for_advocates
+async def advocates_connection(
+    info: Info, query: Select[Any], first: int | None, after: str | None
+) -> Connection[Advocate]:
+    """A page of advocates with the relations the query selects loaded for the whole page:
+    accounts joined into the page query, milestones in one more statement."""
+    from advocacy.graphql.prefetch import node_selection, prefetch_for_advocates, selects
 
-    account_ids = {a.account_id for a in advocates if a.account_id is not None}
-    await prefetch_for_advocates(info, [a.pk for a in advocates], account_ids)
+    selection = node_selection(info)
+    join_accounts = bool(selects(selection, "account"))
+    accounts: dict[int, Account] = {}
+
+    def to_node(row: Any) -> Advocate:
+        if join_accounts and row.account__id is not None and row.account__id not in accounts:
+            accounts[row.account__id] = Account.from_joined(row)
+        return Advocate.from_row(row)
+
+    async def prefetch(page: list[Advocate]) -> None:
+        info.context.loaders.account.prime_many(accounts)
+        account_ids = set() if join_accounts else {a.account_id for a in page if a.account_id}
+        await prefetch_for_advocates(info, selection, [a.pk for a in page], account_ids)
+
+    return await connection_from_query(
+        info.context.session,
+        query,
+        to_node,
+        first,
+        after,
+        prefetch,
+        page_query=with_accounts(query) if join_accounts else None,
+    )
 
 
 async def milestones_prefetch(info: Info, milestones: list[Milestone]) -> None:
@@ -115,6 +145,18 @@ class Account(Node):
             domain=row.domain,
             crm_id=row.crm_id,
             created_at=row.created_at,
+        )
+
+    @classmethod
+    def from_joined(cls, row: Any) -> Account:
+        """From the ``account__*`` columns of a joined advocates row (``with_accounts``)."""
+        return cls(
+            id=strawberry.ID(encode_id("Account", row.account__id)),
+            pk=row.account__id,
+            name=row.account__name,
+            domain=row.account__domain,
+            crm_id=row.account__crm_id,
+            created_at=row.account__created_at,
         )
 
     @strawberry.field(description="Advocates of this account, by name.")
