@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 import strawberry
-from graphql import ASTValidationRule
+from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -20,10 +20,11 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
 from advocacy.config import Settings, get_settings
 from advocacy.graphql.advocates import AdvocateMutation, AdvocateQuery
-from advocacy.graphql.errors import should_mask
+from advocacy.graphql.errors import ApiError, log, should_mask
 from advocacy.graphql.execution import FastLeafExecutionContext, install_lean_resolvers
 from advocacy.graphql.node import NodeQuery
 from advocacy.graphql.programs import ProgramMutation, ProgramQuery
@@ -48,6 +49,18 @@ def _validation_rules(settings: Settings) -> list[type[ASTValidationRule]]:
     return rules
 
 
+class AdvocacySchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Log only what the operator must look at. Errors the client caused (bad queries,
+        missing auth, bad input) are its answer, not our incident; unexpected errors were
+        already logged with their traceback when they were masked (``should_mask``)."""
+        for error in errors:
+            if error.original_error is None or isinstance(error.original_error, ApiError):
+                log.debug("client error: %s", error.message)
+
+
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or get_settings()
     rules = _validation_rules(settings)
@@ -58,7 +71,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         lambda: ValidationCache(maxsize=512),
         lambda: MaskErrors(should_mask_error=should_mask, error_message="internal error"),
     ]
-    schema = strawberry.Schema(
+    schema = AdvocacySchema(
         query=Query,
         mutation=Mutation,
         types=list(NODE_TYPES.values()),
