@@ -48,8 +48,8 @@ query Bench($first: Int!) {
 
 BASELINE_NOTE = (
     "baseline = Starlette + asyncpg pool (10), 2 hand-written SQL statements (page with account "
-    "join; 3 latest milestones per advocate via row_number()), orjson; it does NOT authenticate "
-    "(no token lookup), open a transaction, or parse/validate GraphQL"
+    "join; 3 latest milestones per advocate via a LATERAL index scan), orjson; it does NOT "
+    "authenticate (no token lookup) or parse/validate GraphQL"
 )
 
 

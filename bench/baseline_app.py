@@ -3,10 +3,11 @@
 ``GET or POST /advocates?first=N`` returns the same JSON as the API's ``advocates`` query in
 bench/advocates_query.py (same relay ids, same field names and order): a page of advocates
 ordered by name then id, each with its account and its 3 latest milestones. Two statements per
-request on one pooled connection, like the API's page query plus its milestone loader.
+request on one pooled connection, the same plans the API uses (page joined with accounts; one
+LATERAL index scan per advocate for the milestones).
 
-What it does not do that the API does: authenticate (no token lookup), open a transaction,
-parse or validate a GraphQL document. Serve with
+What it does not do that the API does: authenticate (no token lookup), parse or validate a
+GraphQL document. Serve with
 ``python -m uvicorn bench.baseline_app:app --port N --no-access-log`` and set
 ``BENCH_BASELINE_DSN`` (a libpq URL) and ``BENCH_BASELINE_ORG`` (organization slug).
 """
