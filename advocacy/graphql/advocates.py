@@ -25,7 +25,7 @@ from advocacy.errors import DomainError, ErrorCode
 from advocacy.graphql.context import Info
 from advocacy.graphql.errors import UserError
 from advocacy.graphql.ids import decode_any_id, decode_id, filter_id
-from advocacy.graphql.mutations import run_mutation
+from advocacy.graphql.mutations import mutate
 from advocacy.graphql.pagination import Connection, connection_from_query
 from advocacy.graphql.permissions import CanRead, CanWrite
 from advocacy.graphql.types import (
@@ -304,16 +304,12 @@ class AdvocateQuery:
         return await _node_of_type(info, id, "Milestone", info.context.loaders.milestone)
 
 
-def _advocate_payload(result: AdvocateModel | list[UserError]) -> AdvocatePayload:
-    if isinstance(result, list):
-        return AdvocatePayload(errors=result)
-    return AdvocatePayload(advocate=Advocate.from_row(result))
+def _advocate_payload(advocate: AdvocateModel) -> AdvocatePayload:
+    return AdvocatePayload(advocate=Advocate.from_row(advocate))
 
 
-def _milestone_payload(result: MilestoneModel | list[UserError]) -> MilestonePayload:
-    if isinstance(result, list):
-        return MilestonePayload(errors=result)
-    return MilestonePayload(milestone=Milestone.from_row(result))
+def _milestone_payload(milestone: MilestoneModel) -> MilestonePayload:
+    return MilestonePayload(milestone=Milestone.from_row(milestone))
 
 
 @strawberry.type
@@ -324,10 +320,12 @@ class AdvocateMutation:
             new = service.NewAccount(name=input.name, domain=input.domain, crm_id=input.crm_id)
             return await service.create_account(session, principal, new)
 
-        result = await run_mutation(info, work)
-        if isinstance(result, list):
-            return AccountPayload(errors=result)
-        return AccountPayload(account=Account.from_row(result))
+        return await mutate(
+            info,
+            work,
+            AccountPayload,
+            lambda account: AccountPayload(account=Account.from_row(account)),
+        )
 
     @strawberry.mutation(permission_classes=[CanWrite])
     async def create_advocate(self, info: Info, input: CreateAdvocateInput) -> AdvocatePayload:
@@ -346,7 +344,7 @@ class AdvocateMutation:
             )
             return await service.create_advocate(session, principal, new)
 
-        return _advocate_payload(await run_mutation(info, work))
+        return await mutate(info, work, AdvocatePayload, _advocate_payload)
 
     @strawberry.mutation(permission_classes=[CanWrite])
     async def update_advocate(self, info: Info, input: UpdateAdvocateInput) -> AdvocatePayload:
@@ -369,7 +367,7 @@ class AdvocateMutation:
             )
             return await service.update_advocate(session, principal, advocate_id, changes)
 
-        return _advocate_payload(await run_mutation(info, work))
+        return await mutate(info, work, AdvocatePayload, _advocate_payload)
 
     @strawberry.mutation(permission_classes=[CanWrite])
     async def import_advocates(
@@ -392,17 +390,17 @@ class AdvocateMutation:
             ]
             return await import_service.import_advocates(session, principal, rows)
 
-        result = await run_mutation(info, work)
-        if isinstance(result, list):
-            return ImportAdvocatesPayload(errors=result)
-        return ImportAdvocatesPayload(
-            created_count=len(result.created),
-            updated_count=len(result.updated),
-            advocates=[Advocate.from_row(a) for a in [*result.created, *result.updated]],
-            errors=[
-                UserError(field=e.field, code=e.code, message=e.message) for e in result.errors
-            ],
-        )
+        def imported(result: import_service.ImportResult) -> ImportAdvocatesPayload:
+            return ImportAdvocatesPayload(
+                created_count=len(result.created),
+                updated_count=len(result.updated),
+                advocates=[Advocate.from_row(a) for a in [*result.created, *result.updated]],
+                errors=[
+                    UserError(field=e.field, code=e.code, message=e.message) for e in result.errors
+                ],
+            )
+
+        return await mutate(info, work, ImportAdvocatesPayload, imported)
 
     @strawberry.mutation(permission_classes=[CanWrite])
     async def record_milestone(
@@ -422,11 +420,13 @@ class AdvocateMutation:
             )
             return await milestone_service.record_milestone(session, principal, new)
 
-        result = await run_mutation(info, work)
-        if isinstance(result, list):
-            return RecordMilestonePayload(errors=result)
-        return RecordMilestonePayload(
-            milestone=Milestone.from_row(result.milestone), replayed=result.replayed
+        return await mutate(
+            info,
+            work,
+            RecordMilestonePayload,
+            lambda recorded: RecordMilestonePayload(
+                milestone=Milestone.from_row(recorded.milestone), replayed=recorded.replayed
+            ),
         )
 
     @strawberry.mutation(permission_classes=[CanWrite])
@@ -437,7 +437,7 @@ class AdvocateMutation:
                 session, principal, milestone_id, input.note
             )
 
-        return _milestone_payload(await run_mutation(info, work))
+        return await mutate(info, work, MilestonePayload, _milestone_payload)
 
     @strawberry.mutation(permission_classes=[CanWrite])
     async def reject_milestone(self, info: Info, input: RejectMilestoneInput) -> MilestonePayload:
@@ -447,7 +447,7 @@ class AdvocateMutation:
                 session, principal, milestone_id, input.reason
             )
 
-        return _milestone_payload(await run_mutation(info, work))
+        return await mutate(info, work, MilestonePayload, _milestone_payload)
 
 
 __all__ = ["AdvocateMutation", "AdvocateQuery", "DomainError", "ErrorCode"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +16,8 @@ from advocacy.graphql.errors import UserError, user_errors
 from advocacy.tenancy.principal import Principal
 
 T = TypeVar("T")
+P = TypeVar("P")
+P_co = TypeVar("P_co", covariant=True)
 log = logging.getLogger("advocacy.graphql")
 
 Work = Callable[[AsyncSession, Principal], Awaitable[T]]
@@ -57,3 +59,18 @@ async def run_mutation(info: Info, work: Work[T]) -> T | list[UserError]:
         ctx.forget_loaded()
         return result
     raise AssertionError("unreachable")
+
+
+class _ErrorPayload(Protocol[P_co]):
+    def __call__(self, *, errors: list[UserError]) -> P_co: ...
+
+
+async def mutate(
+    info: Info, work: Work[T], payload: _ErrorPayload[P], on_success: Callable[[T], P]
+) -> P:
+    """``run_mutation``, then the payload: ``payload(errors=…)`` on failure, else
+    ``on_success(result)``."""
+    result = await run_mutation(info, work)
+    if isinstance(result, list):
+        return payload(errors=result)
+    return on_success(result)

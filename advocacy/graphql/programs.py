@@ -11,7 +11,7 @@ from advocacy.advocates.models import MilestoneKind as DomainKind
 from advocacy.graphql.context import Info
 from advocacy.graphql.errors import UserError
 from advocacy.graphql.ids import decode_any_id, decode_id
-from advocacy.graphql.mutations import run_mutation
+from advocacy.graphql.mutations import mutate
 from advocacy.graphql.pagination import Connection, connection_from_query
 from advocacy.graphql.permissions import CanRead, CanWrite
 from advocacy.graphql.scalars import BigInt
@@ -80,6 +80,10 @@ def _kpis(items: list[KpiTargetInput] | None) -> list[tuple[str, int]]:
     return [(item.name, int(item.target)) for item in items or []]
 
 
+def _program_payload(program: ProgramModel) -> ProgramPayload:
+    return ProgramPayload(program=Program.from_row(program))
+
+
 @strawberry.type
 class ProgramQuery:
     @strawberry.field(permission_classes=[CanRead], description="Programs, newest first.")
@@ -124,10 +128,7 @@ class ProgramMutation:
                 ),
             )
 
-        result = await run_mutation(info, work)
-        if isinstance(result, list):
-            return ProgramPayload(errors=result)
-        return ProgramPayload(program=Program.from_row(result))
+        return await mutate(info, work, ProgramPayload, _program_payload)
 
     @strawberry.mutation(permission_classes=[CanWrite])
     async def update_program(self, info: Info, input: UpdateProgramInput) -> ProgramPayload:
@@ -149,7 +150,4 @@ class ProgramMutation:
             )
             return await service.update_program(session, principal, program_id, changes)
 
-        result = await run_mutation(info, work)
-        if isinstance(result, list):
-            return ProgramPayload(errors=result)
-        return ProgramPayload(program=Program.from_row(result))
+        return await mutate(info, work, ProgramPayload, _program_payload)

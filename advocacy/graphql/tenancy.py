@@ -8,11 +8,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from advocacy.graphql.context import Info
 from advocacy.graphql.errors import UserError
 from advocacy.graphql.ids import decode_id
-from advocacy.graphql.mutations import run_mutation
+from advocacy.graphql.mutations import mutate
 from advocacy.graphql.pagination import Connection, connection_from_query
 from advocacy.graphql.permissions import CanRead, IsAdmin
 from advocacy.graphql.types import ApiToken, Organization, Role
 from advocacy.tenancy import service
+from advocacy.tenancy.models import ApiToken as ApiTokenModel
 from advocacy.tenancy.principal import Principal
 from advocacy.tenancy.queries import api_tokens_query, organization_query
 
@@ -81,20 +82,26 @@ class TenancyMutation:
                 session, principal, name=input.name, role=input.role
             )
 
-        result = await run_mutation(info, work)
-        if isinstance(result, list):
-            return CreateApiTokenPayload(errors=result)
-        return CreateApiTokenPayload(token=ApiToken.from_row(result.token), secret=result.secret)
+        return await mutate(
+            info,
+            work,
+            CreateApiTokenPayload,
+            lambda issued: CreateApiTokenPayload(
+                token=ApiToken.from_row(issued.token), secret=issued.secret
+            ),
+        )
 
     @strawberry.mutation(permission_classes=[IsAdmin])
     async def revoke_api_token(
         self, info: Info, input: RevokeApiTokenInput
     ) -> RevokeApiTokenPayload:
-        async def work(session: AsyncSession, principal: Principal) -> object:
+        async def work(session: AsyncSession, principal: Principal) -> ApiTokenModel:
             token_id = decode_id(input.id, "ApiToken", "id")
             return await service.revoke_api_token(session, principal, token_id)
 
-        result = await run_mutation(info, work)
-        if isinstance(result, list):
-            return RevokeApiTokenPayload(errors=result)
-        return RevokeApiTokenPayload(token=ApiToken.from_row(result))
+        return await mutate(
+            info,
+            work,
+            RevokeApiTokenPayload,
+            lambda token: RevokeApiTokenPayload(token=ApiToken.from_row(token)),
+        )
