@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -19,110 +18,20 @@ import pytest
 from advocacy.graphql.ids import encode_id
 from tests.conftest import Org
 from tests.fixtures.api import Api
-from tests.fixtures.factories import make_account, make_advocate, make_milestone, make_program
+from tests.fixtures.world import Rows, error_fields, mutate, mutation_document, seed_world, state
 
 # -- helpers -------------------------------------------------------------------------------
 
-EXISTING_EMAIL = "existing@example.com"
-EXISTING_EXTERNAL_ID = "crm-existing"
-PROGRAM_STARTS_ON = "2025-01-10"
 MISSING_PK = 2**31 - 1
 """A primary key no row has (the largest the id columns hold)."""
 HUGE_PK = 10**12
 """A primary key beyond what the id columns hold (32-bit on PostgreSQL)."""
 
 
-@dataclass(frozen=True)
-class Rows:
-    """Global ids of the rows the mutations under test point at."""
-
-    account: str
-    advocate: str
-    program: str
-    milestone: str
-    api_token: str
-
-
 @pytest.fixture
 async def rows(org: Org, admin: Api) -> Rows:
-    account = await make_account(org.id)
-    advocate = await make_advocate(
-        org.id, email=EXISTING_EMAIL, external_id=EXISTING_EXTERNAL_ID, account_id=account.id
-    )
-    program = await make_program(org.id, starts_on=dt.date.fromisoformat(PROGRAM_STARTS_ON))
-    assert account.id is not None and advocate.id is not None and program.id is not None
-    milestone = await make_milestone(org.id, advocate.id, program.id)
-    tokens = await admin("{ apiTokens { nodes { id role } } }")
-    token = next(t["id"] for t in tokens["apiTokens"]["nodes"] if t["role"] == "VIEWER")
-    return Rows(
-        account=encode_id("Account", account.id),
-        advocate=encode_id("Advocate", advocate.id),
-        program=encode_id("Program", program.id),
-        milestone=encode_id("Milestone", milestone.id or 0),
-        api_token=token,
-    )
-
-
-STATE = """
-query State {
-  accounts(first: 100) { totalCount nodes { id name domain crmId } }
-  advocates(first: 100) {
-    totalCount
-    nodes {
-      id email name title status interests locale timezone externalId nudgesOptOut updatedAt
-      account { id }
-    }
-  }
-  programs(first: 100) {
-    totalCount
-    nodes {
-      id name description goal status budget { total currency } startsOn endsOn updatedAt
-      pointsPerKind { kind points } kpiTargets { name target }
-    }
-  }
-  milestones(first: 100) { totalCount nodes { id status points decidedAt decisionNote } }
-  apiTokens(first: 100, includeRevoked: true) { totalCount nodes { id name role revokedAt } }
-}
-"""
-
-
-async def state(admin: Api) -> dict[str, Any]:
-    """Everything the organization holds; equal before and after means nothing was written."""
-    data: dict[str, Any] = await admin(STATE)
-    return data
-
-
-PAYLOAD_OBJECT = {
-    "createAccount": "account { id }",
-    "createAdvocate": "advocate { id }",
-    "updateAdvocate": "advocate { id }",
-    "importAdvocates": "createdCount updatedCount advocates { id email name title }",
-    "recordMilestone": "milestone { id }",
-    "approveMilestone": "milestone { id }",
-    "rejectMilestone": "milestone { id }",
-    "createProgram": "program { id }",
-    "updateProgram": "program { id }",
-    "createApiToken": "token { id } secret",
-    "revokeApiToken": "token { id }",
-}
-
-
-def mutation_document(name: str) -> str:
-    input_type = f"{name[0].upper()}{name[1:]}Input"
-    return (
-        f"mutation($input: {input_type}!) {{ {name}(input: $input) "
-        f"{{ {PAYLOAD_OBJECT[name]} errors {{ field code message }} }} }}"
-    )
-
-
-async def mutate(api: Api, name: str, input: dict[str, Any]) -> dict[str, Any]:
-    """The payload of mutation ``name``, which must not fail with a top-level error."""
-    payload: dict[str, Any] = (await api(mutation_document(name), {"input": input}))[name]
-    return payload
-
-
-def error_fields(payload: dict[str, Any]) -> list[tuple[str | None, str]]:
-    return [(error["field"], error["code"]) for error in payload["errors"]]
+    """The rows the mutations under test point at; the program starts on 2025-01-10."""
+    return await seed_world(org, admin)
 
 
 def assert_visible_request_error(body: dict[str, Any], *mentions: str) -> None:
@@ -195,13 +104,13 @@ BAD_INPUTS = [
     ),
     bad(
         "createAdvocate",
-        {"email": EXISTING_EMAIL.upper()},
+        lambda rows: {"email": rows.advocate_email.upper()},
         ("email", "ALREADY_EXISTS"),
         id="taken-email",
     ),
     bad(
         "createAdvocate",
-        {"externalId": EXISTING_EXTERNAL_ID},
+        lambda rows: {"externalId": rows.advocate_external_id},
         ("externalId", "ALREADY_EXISTS"),
         id="taken-external-id",
     ),
@@ -802,7 +711,7 @@ async def test_import_saves_valid_rows_and_names_each_bad_row_field(admin: Api, 
     saved = ["good0@example.com", "good2@example.com", "good9@example.com"]
     assert (payload["createdCount"], payload["updatedCount"]) == (3, 0)
     assert sorted(advocate["email"] for advocate in payload["advocates"]) == saved
-    assert sorted(await advocates_by_email(admin)) == sorted([EXISTING_EMAIL, *saved])
+    assert sorted(await advocates_by_email(admin)) == sorted([rows.advocate_email, *saved])
     accounts = (await state(admin))["accounts"]
     assert accounts["totalCount"] == accounts_before["totalCount"] + 1
     assert "Ghost Co" not in [account["name"] for account in accounts["nodes"]]
@@ -825,7 +734,7 @@ async def test_import_refuses_an_external_id_held_by_another_advocate(
     batch = [
         import_row("one@example.com", externalId="crm-1"),
         import_row("two@example.com", externalId="crm-1"),
-        import_row("three@example.com", externalId=EXISTING_EXTERNAL_ID),
+        import_row("three@example.com", externalId=rows.advocate_external_id),
     ]
     payload = await mutate(admin, "importAdvocates", {"rows": batch})
     assert error_fields(payload) == [
@@ -833,8 +742,8 @@ async def test_import_refuses_an_external_id_held_by_another_advocate(
         ("rows.2.externalId", "ALREADY_EXISTS"),
     ]
     saved = await advocates_by_email(admin)
-    assert sorted(saved) == sorted([EXISTING_EMAIL, "one@example.com"])
-    assert saved[EXISTING_EMAIL]["externalId"] == EXISTING_EXTERNAL_ID
+    assert sorted(saved) == sorted([rows.advocate_email, "one@example.com"])
+    assert saved[rows.advocate_email]["externalId"] == rows.advocate_external_id
 
 
 async def test_reimport_updates_by_email_and_never_duplicates(admin: Api, rows: Rows) -> None:
@@ -860,7 +769,7 @@ async def test_reimport_updates_by_email_and_never_duplicates(admin: Api, rows: 
 
     saved = await advocates_by_email(admin)
     assert sorted(saved) == sorted(
-        [EXISTING_EMAIL, "ada@example.com", "bob@example.com", "cy@example.com"]
+        [rows.advocate_email, "ada@example.com", "bob@example.com", "cy@example.com"]
     )
     assert saved["ada@example.com"]["id"] == ids["ada@example.com"]
     assert (saved["ada@example.com"]["name"], saved["ada@example.com"]["title"]) == (

@@ -10,117 +10,27 @@ never theirs.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
 
-from advocacy.graphql.ids import encode_id
 from advocacy.tenancy.models import Role
 from tests.conftest import Org
 from tests.fixtures.api import Api
-from tests.fixtures.factories import make_account, make_advocate, make_milestone, make_program
+from tests.fixtures.world import Rows, error_fields, mutate, seed_world, state
 
-# -- helpers -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Rows:
-    """Global ids of one row of every type in one organization."""
-
-    organization: str
-    api_token: str
-    account: str
-    advocate: str
-    program: str
-    milestone: str
-    milestone_external_id: str
-
-
-async def seed(org: Org, owner: Api) -> Rows:
-    account = await make_account(org.id)
-    advocate = await make_advocate(org.id, account_id=account.id, external_id=f"crm-{org.slug}")
-    program = await make_program(org.id)
-    external_id = f"ms-{org.slug}"
-    assert advocate.id is not None and program.id is not None
-    milestone = await make_milestone(org.id, advocate.id, program.id, external_id=external_id)
-    tokens = await owner("{ apiTokens(first: 100) { nodes { id role } } }")
-    viewer_token = next(t["id"] for t in tokens["apiTokens"]["nodes"] if t["role"] == "VIEWER")
-    assert account.id is not None and milestone.id is not None
-    return Rows(
-        organization=org.gid,
-        api_token=viewer_token,
-        account=encode_id("Account", account.id),
-        advocate=encode_id("Advocate", advocate.id),
-        program=encode_id("Program", program.id),
-        milestone=encode_id("Milestone", milestone.id),
-        milestone_external_id=external_id,
-    )
-
-
-STATE = """
-query State {
-  accounts(first: 100) { totalCount nodes { id name domain crmId } }
-  advocates(first: 100) {
-    totalCount
-    nodes {
-      id email name title status points interests externalId updatedAt lastEngagedAt
-      account { id }
-    }
-  }
-  programs(first: 100) { totalCount nodes { id name status budget { total currency } updatedAt } }
-  milestones(first: 100) { totalCount nodes { id status points decidedAt decisionNote } }
-  apiTokens(first: 100, includeRevoked: true) { totalCount nodes { id name role revokedAt } }
-}
-"""
-
-
-async def state(owner: Api) -> dict[str, Any]:
-    """Everything an admin can read about their organization: equal before and after means
-    nothing was written."""
-    data: dict[str, Any] = await owner(STATE)
-    return data
-
-
-PAYLOAD_OBJECT = {
-    "createAccount": "account { id }",
-    "createAdvocate": "advocate { id account { id } }",
-    "updateAdvocate": "advocate { id account { id } }",
-    "importAdvocates": "createdCount updatedCount advocates { id email account { id } }",
-    "recordMilestone": "milestone { id } replayed",
-    "approveMilestone": "milestone { id }",
-    "rejectMilestone": "milestone { id }",
-    "createProgram": "program { id }",
-    "updateProgram": "program { id }",
-    "createApiToken": "token { id }",
-    "revokeApiToken": "token { id }",
-}
-
-
-async def mutate(api: Api, name: str, input: dict[str, Any]) -> dict[str, Any]:
-    """The payload of mutation ``name`` (which must not fail with a top-level error)."""
-    input_type = f"{name[0].upper()}{name[1:]}Input"
-    document = (
-        f"mutation($input: {input_type}!) {{ {name}(input: $input) "
-        f"{{ {PAYLOAD_OBJECT[name]} errors {{ field code message }} }} }}"
-    )
-    payload: dict[str, Any] = (await api(document, {"input": input}))[name]
-    return payload
-
-
-def error_fields(payload: dict[str, Any]) -> list[tuple[str | None, str]]:
-    return [(error["field"], error["code"]) for error in payload["errors"]]
+# -- the two organizations ----------------------------------------------------------------
 
 
 @pytest.fixture
 async def mine(org: Org, admin: Api) -> Rows:
-    return await seed(org, admin)
+    return await seed_world(org, admin)
 
 
 @pytest.fixture
 async def theirs(other_org: Org, outsider: Api) -> Rows:
-    return await seed(other_org, outsider)
+    return await seed_world(other_org, outsider)
 
 
 # -- lists -----------------------------------------------------------------------------------
@@ -419,6 +329,7 @@ async def test_a_milestone_external_id_of_another_org_does_not_replay_theirs(
             "kind": "REVIEW",
             "externalId": theirs.milestone_external_id,
         },
+        selection="milestone { id } replayed",
     )
     assert payload["errors"] == []
     assert payload["replayed"] is False

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -26,7 +25,9 @@ from advocacy.tenancy.principal import system_principal
 from advocacy.tenancy.tokens import hash_secret
 from tests.conftest import Org
 from tests.fixtures.api import Api
-from tests.fixtures.factories import make_account, make_advocate, make_milestone, make_program
+from tests.fixtures.factories import make_advocate, make_milestone, make_program
+from tests.fixtures.world import Rows, seed_world, state
+from tests.fixtures.world import mutation_document as world_mutation_document
 
 # -- helpers -------------------------------------------------------------------------------
 
@@ -35,18 +36,6 @@ _unique = itertools.count(1)
 
 def unique(prefix: str) -> str:
     return f"{prefix}-{next(_unique)}"
-
-
-@dataclass(frozen=True)
-class Rows:
-    """Global ids of one row of every type in the organization under test."""
-
-    organization: str
-    api_token: str
-    account: str
-    advocate: str
-    program: str
-    milestone: str
 
 
 async def make_api_token(organization_id: int, role: Role = Role.VIEWER) -> int:
@@ -59,38 +48,8 @@ async def make_api_token(organization_id: int, role: Role = Role.VIEWER) -> int:
 
 
 @pytest.fixture
-async def rows(org: Org) -> Rows:
-    account = await make_account(org.id)
-    advocate = await make_advocate(org.id, account_id=account.id)
-    program = await make_program(org.id)
-    assert account.id is not None and advocate.id is not None and program.id is not None
-    milestone = await make_milestone(org.id, advocate.id, program.id)
-    assert milestone.id is not None
-    return Rows(
-        organization=org.gid,
-        api_token=encode_id("ApiToken", await make_api_token(org.id)),
-        account=encode_id("Account", account.id),
-        advocate=encode_id("Advocate", advocate.id),
-        program=encode_id("Program", program.id),
-        milestone=encode_id("Milestone", milestone.id),
-    )
-
-
-STATE = """
-query State {
-  accounts(first: 100) { totalCount nodes { id name domain crmId } }
-  advocates(first: 100) { totalCount nodes { id email name status points updatedAt } }
-  programs(first: 100) { totalCount nodes { id name status budget { total currency } updatedAt } }
-  milestones(first: 100) { totalCount nodes { id status points decidedAt } }
-  apiTokens(first: 100, includeRevoked: true) { totalCount nodes { id name role revokedAt } }
-}
-"""
-
-
-async def state(admin: Api) -> dict[str, Any]:
-    """What the organization holds; equal before and after means nothing was written."""
-    data: dict[str, Any] = await admin(STATE)
-    return data
+async def rows(org: Org, admin: Api) -> Rows:
+    return await seed_world(org, admin)
 
 
 # Every root query, with variables pointing at the organization's own rows.
@@ -212,12 +171,9 @@ DOMAIN_MUTATIONS = [name for name in MUTATIONS if name not in TOKEN_MUTATIONS]
 
 
 def mutation_document(name: str) -> str:
-    input_type = f"{name[0].upper()}{name[1:]}Input"
-    selection = MUTATIONS[name][0]
-    return (
-        f"mutation($input: {input_type}!) {{ {name}(input: $input) "
-        f"{{ {selection} errors {{ field code message }} }} }}"
-    )
+    """The document of mutation ``name`` selecting this module's payload fields, which are all
+    filled when the mutation succeeds."""
+    return world_mutation_document(name, MUTATIONS[name][0])
 
 
 async def mutation_request(name: str, org: Org) -> tuple[str, dict[str, Any]]:
