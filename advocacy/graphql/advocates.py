@@ -36,7 +36,7 @@ from advocacy.graphql.types import (
     MilestoneKind,
     MilestoneStatus,
     advocates_connection,
-    milestones_prefetch,
+    milestones_connection,
 )
 from advocacy.graphql.unset import maybe
 from advocacy.tenancy.principal import Principal
@@ -290,14 +290,7 @@ class AdvocateQuery:
     ) -> Connection[Milestone]:
         ctx = info.context
         query = milestones_query(ctx.organization_id, _milestone_filter(filter))
-        return await connection_from_query(
-            ctx.session,
-            query,
-            Milestone.from_row,
-            first,
-            after,
-            lambda page: milestones_prefetch(info, page),
-        )
+        return await milestones_connection(info, query, first, after)
 
     @strawberry.field(permission_classes=[CanRead])
     async def milestone(self, info: Info, id: strawberry.ID) -> Milestone | None:

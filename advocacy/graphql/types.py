@@ -72,11 +72,20 @@ async def advocates_connection(
     )
 
 
-async def milestones_prefetch(info: Info, milestones: list[Milestone]) -> None:
+async def milestones_connection(
+    info: Info, query: Select[Any], first: int | None, after: str | None
+) -> Connection[Milestone]:
+    """A page of milestones with their advocates and programs loaded for the whole page when
+    the query selects them."""
     from advocacy.graphql.prefetch import prefetch_for_milestones
 
-    await prefetch_for_milestones(
-        info, {m.advocate_id for m in milestones}, {m.program_id for m in milestones}
+    async def prefetch(page: list[Milestone]) -> None:
+        await prefetch_for_milestones(
+            info, {m.advocate_id for m in page}, {m.program_id for m in page}
+        )
+
+    return await connection_from_query(
+        info.context.session, query, Milestone.from_row, first, after, prefetch
     )
 
 
@@ -244,14 +253,8 @@ class Program(Node):
             kinds=tuple(kinds) if kinds else None,
             statuses=tuple(statuses) if statuses else None,
         )
-        query = milestones_query(ctx.organization_id, flt)
-        return await connection_from_query(
-            ctx.session,
-            query,
-            Milestone.from_row,
-            first,
-            after,
-            lambda page: milestones_prefetch(info, page),
+        return await milestones_connection(
+            info, milestones_query(ctx.organization_id, flt), first, after
         )
 
 
