@@ -18,6 +18,8 @@ from sqlmodel import select
 from advocacy.advocates import import_service, milestone_service
 from advocacy.advocates.models import MilestoneKind, MilestoneStatus
 from advocacy.config import get_settings
+from advocacy.gifting import catalog_service
+from advocacy.gifting.models import GiftItem, GiftItemKind
 from advocacy.programs import service as program_service
 from advocacy.programs.models import Program, ProgramStatus
 from advocacy.tenancy import service as tenancy_service
@@ -81,6 +83,42 @@ LAST_NAMES = [
     "Rossum",
 ]
 INTERESTS = ["coffee", "books", "hiking", "charity", "swag", "tech", "cooking", "travel"]
+
+
+CATALOG = [
+    catalog_service.NewGiftItem(
+        name="Branded mug",
+        kind=GiftItemKind.PHYSICAL,
+        price=1500,
+        currency="USD",
+        tags=["coffee", "swag"],
+        regions=["US", "CA", "GB", "FR", "DE"],
+        inventory=50,
+    ),
+    catalog_service.NewGiftItem(
+        name="Coffee gift card",
+        kind=GiftItemKind.GIFT_CARD,
+        price=2500,
+        currency="USD",
+        tags=["coffee"],
+    ),
+    catalog_service.NewGiftItem(
+        name="Plant ten trees",
+        kind=GiftItemKind.DONATION,
+        price=2000,
+        currency="USD",
+        tags=["charity"],
+    ),
+    catalog_service.NewGiftItem(
+        name="Hiking day pass",
+        kind=GiftItemKind.EXPERIENCE,
+        price=6000,
+        currency="USD",
+        tags=["hiking", "travel"],
+        regions=["US", "CA"],
+        inventory=10,
+    ),
+]
 
 
 @dataclass(frozen=True)
@@ -207,4 +245,18 @@ async def seed_demo(session: AsyncSession) -> DemoResult:
             if number % 2 == 0 and recorded.milestone.status == MilestoneStatus.SUBMITTED:
                 assert recorded.milestone.id is not None
                 await milestone_service.approve_milestone(session, principal, recorded.milestone.id)
+    await _catalog(session, organization.id)
     return DemoResult(organization.id, token, len(advocates), milestones)
+
+
+async def _catalog(session: AsyncSession, organization_id: int) -> None:
+    existing = set(
+        (
+            await session.scalars(
+                select(GiftItem.name).where(GiftItem.organization_id == organization_id)
+            )
+        ).all()
+    )
+    for item in CATALOG:
+        if item.name not in existing:
+            await catalog_service.create_gift_item(session, system_principal(organization_id), item)

@@ -21,8 +21,19 @@ def json_array_contains(dialect: str, column: Any, value: str) -> ColumnElement[
     return exists(select(literal_column("1")).select_from(each).where(each.c.value == value))
 
 
+def json_array_is_empty(dialect: str, column: Any) -> ColumnElement[bool]:
+    length = func.jsonb_array_length if dialect == "postgresql" else func.json_array_length
+    return length(column) == 0
+
+
 def escape_like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-__all__ = ["dialect_name", "escape_like", "json_array_contains", "text"]
+__all__ = [
+    "dialect_name",
+    "escape_like",
+    "json_array_contains",
+    "json_array_is_empty",
+    "text",
+]

@@ -3,9 +3,19 @@
 from sqlmodel import SQLModel
 
 from advocacy.advocates.models import Account, Advocate, Milestone
+from advocacy.gifting.models import GiftItem
 from advocacy.programs.models import Program
 from advocacy.tenancy.models import ApiToken, Organization
 
 metadata = SQLModel.metadata
 
-__all__ = ["Account", "Advocate", "ApiToken", "Milestone", "Organization", "Program", "metadata"]
+__all__ = [
+    "Account",
+    "Advocate",
+    "ApiToken",
+    "GiftItem",
+    "Milestone",
+    "Organization",
+    "Program",
+    "metadata",
+]

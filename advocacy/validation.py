@@ -23,6 +23,7 @@ _DOMAIN = re.compile(
     r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$"
 )
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+_REGION = re.compile(r"^[A-Z]{2}$")
 _TAG = re.compile(r"^[a-z0-9][a-z0-9 _-]{0,39}$")
 
 # ISO 4217 codes in active use. Kept here (not a dependency) because the list barely changes
@@ -290,6 +291,23 @@ class Checker:
         if len(tags) > max_count:
             self.fail(field, ErrorCode.TOO_MANY, f"{field} may hold at most {max_count} entries")
         return tags
+
+    def regions(self, field: str, values: Iterable[str] | None) -> list[str]:
+        """ISO 3166-1 alpha-2 country codes, upper-cased and de-duplicated."""
+        regions: list[str] = []
+        for index, raw in enumerate(values or ()):
+            code = raw.strip().upper()
+            if not _REGION.match(code):
+                self.fail(
+                    f"{field}.{index}",
+                    ErrorCode.INVALID,
+                    f"{field} entries are 2-letter country codes",
+                )
+            elif code not in regions:
+                regions.append(code)
+        if len(regions) > 250:
+            self.fail(field, ErrorCode.TOO_MANY, f"{field} may hold at most 250 entries")
+        return regions
 
     def currency(self, field: str, value: str | None) -> str | None:
         cleaned = self.text(field, value, max_length=3)

@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 from advocacy.advocates.models import Account, Advocate, Milestone
 from advocacy.db import unit_of_work
 from advocacy.demo import seed_demo
+from advocacy.gifting.models import GiftItem
 from advocacy.programs.models import Program
 from advocacy.tenancy.models import ApiToken, Organization
 from advocacy.tenancy.service import authenticate
@@ -13,7 +14,7 @@ from advocacy.tenancy.service import authenticate
 async def _counts(organization_id: int) -> dict[str, int]:
     counts = {}
     async with unit_of_work() as session:
-        for model in (Account, Advocate, Milestone, Program, ApiToken):
+        for model in (Account, Advocate, Milestone, Program, ApiToken, GiftItem):
             counts[model.__name__] = int(
                 await session.scalar(
                     select(func.count())
@@ -44,6 +45,7 @@ async def test_seeding_twice_neither_fails_nor_duplicates() -> None:
     assert await _counts(first.organization_id) == counts
     assert counts["Advocate"] == 20 and counts["Account"] == 5 and counts["Program"] == 1
     assert counts["ApiToken"] == 1 and counts["Milestone"] >= 20 and counts["approved"] > 0
+    assert counts["GiftItem"] == 4
     async with unit_of_work() as session:
         organizations = await session.scalar(
             select(func.count()).select_from(Organization).where(Organization.slug == "demo")

@@ -24,9 +24,11 @@ from advocacy.advocates.queries import (
     milestone_counts_per_advocate,
     rows_by_ids,
 )
+from advocacy.gifting.queries import GIFT_ITEM
 from advocacy.programs.queries import PROGRAM
 
 if TYPE_CHECKING:
+    from advocacy.graphql.gifting import GiftItem
     from advocacy.graphql.types import Account, Advocate, Milestone, Program
 
 K = TypeVar("K")
@@ -65,7 +67,7 @@ class Loader(DataLoader[K, V]):
 
 class Loaders:
     def __init__(self, session: AsyncSession, organization_id: int) -> None:
-        from advocacy.graphql import types
+        from advocacy.graphql import gifting, types
 
         self._session = session
         self._organization_id = organization_id
@@ -76,6 +78,9 @@ class Loaders:
             MILESTONE, types.Milestone.from_row
         )
         self._milestone_from_row = types.Milestone.from_row
+        self.gift_item: Loader[int, GiftItem | None] = self._by_id(
+            GIFT_ITEM, gifting.GiftItem.from_row
+        )
         self.advocate_milestones: Loader[MilestonePageKey, list[Milestone]] = Loader(
             self._load_advocate_milestones
         )

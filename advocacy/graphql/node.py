@@ -9,13 +9,40 @@ from sqlalchemy import select
 
 from advocacy.graphql.context import Info
 from advocacy.graphql.errors import ApiError
+from advocacy.graphql.gifting import GiftItem
 from advocacy.graphql.ids import decode_any_id
 from advocacy.graphql.permissions import CanRead
-from advocacy.graphql.types import NODE_TYPES, ApiToken, Node, Organization
+from advocacy.graphql.types import (
+    Account,
+    Advocate,
+    ApiToken,
+    Milestone,
+    Node,
+    Organization,
+    Program,
+)
 from advocacy.tenancy.models import Role
 from advocacy.tenancy.queries import API_TOKEN, organization_query
 
 MAX_NODES = 100
+
+NODE_TYPES: dict[str, Any] = {
+    "Organization": Organization,
+    "ApiToken": ApiToken,
+    "Account": Account,
+    "Program": Program,
+    "Advocate": Advocate,
+    "Milestone": Milestone,
+    "GiftItem": GiftItem,
+}
+NODE_LOADERS = {
+    "Account": "account",
+    "Program": "program",
+    "Advocate": "advocate",
+    "Milestone": "milestone",
+    "GiftItem": "gift_item",
+}
+"""The request loader that fetches each type (Organization and ApiToken are read directly)."""
 
 
 async def _resolve(info: Info, global_id: str) -> Node | None:
@@ -39,7 +66,7 @@ async def _resolve(info: Info, global_id: str) -> Node | None:
             )
         ).first()
         return None if row is None else ApiToken.from_row(row)
-    loader: Any = getattr(ctx.loaders, type_name.lower())
+    loader: Any = getattr(ctx.loaders, NODE_LOADERS[type_name])
     found: Node | None = await loader.load(pk)
     return found
 

@@ -26,14 +26,16 @@ from advocacy.config import Settings, get_settings
 from advocacy.graphql.advocates import AdvocateMutation, AdvocateQuery
 from advocacy.graphql.errors import ApiError, log, should_mask
 from advocacy.graphql.execution import FastLeafExecutionContext, install_lean_resolvers
-from advocacy.graphql.node import NodeQuery
+from advocacy.graphql.gifting import GiftingMutation, GiftingQuery
+from advocacy.graphql.node import NODE_TYPES, NodeQuery
 from advocacy.graphql.programs import ProgramMutation, ProgramQuery
 from advocacy.graphql.scalars import SCALAR_MAP
 from advocacy.graphql.tenancy import TenancyMutation, TenancyQuery
-from advocacy.graphql.types import NODE_TYPES
 
-Query = merge_types("Query", (TenancyQuery, NodeQuery, AdvocateQuery, ProgramQuery))
-Mutation = merge_types("Mutation", (TenancyMutation, AdvocateMutation, ProgramMutation))
+Query = merge_types("Query", (TenancyQuery, NodeQuery, AdvocateQuery, ProgramQuery, GiftingQuery))
+Mutation = merge_types(
+    "Mutation", (TenancyMutation, AdvocateMutation, ProgramMutation, GiftingMutation)
+)
 
 
 def _validation_rules(settings: Settings) -> list[type[ASTValidationRule]]:

@@ -400,13 +400,3 @@ class Milestone(Node):
 
     def load_program(self, loaders: Loaders) -> Program | Awaitable[Program]:
         return cast(Program | Awaitable[Program], loaders.program.get_or_load(self.program_id))
-
-
-NODE_TYPES: dict[str, Any] = {
-    "Organization": Organization,
-    "ApiToken": ApiToken,
-    "Account": Account,
-    "Program": Program,
-    "Advocate": Advocate,
-    "Milestone": Milestone,
-}

@@ -1,0 +1,1 @@
+"""Gifting: the catalog, sends and their lifecycle, the budget ledger, fulfilment."""

@@ -1,0 +1,52 @@
+"""Reads for the gift catalog."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Select, or_, select
+
+from advocacy.dialect import json_array_contains, json_array_is_empty
+from advocacy.gifting.models import GiftItem, GiftItemKind
+
+GIFT_ITEM = GiftItem.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class GiftItemFilter:
+    kinds: tuple[GiftItemKind, ...] | None = None
+    tag: str | None = None
+    price_min: int | None = None
+    price_max: int | None = None
+    currency: str | None = None
+    active: bool | None = None
+    region: str | None = None
+    """Items that can go to this country: listed in their regions, or unrestricted."""
+
+
+@lru_cache(maxsize=512)
+def gift_items_query(dialect: str, organization_id: int, flt: GiftItemFilter) -> Select[Any]:
+    """Catalog items by name. Memoized like the other list statements (see reads.py)."""
+    query = select(GIFT_ITEM).where(GIFT_ITEM.c.organization_id == organization_id)
+    if flt.kinds:
+        query = query.where(GIFT_ITEM.c.kind.in_([str(kind) for kind in flt.kinds]))
+    if flt.tag:
+        query = query.where(json_array_contains(dialect, GIFT_ITEM.c.tags, flt.tag))
+    if flt.price_min is not None:
+        query = query.where(GIFT_ITEM.c.price >= flt.price_min)
+    if flt.price_max is not None:
+        query = query.where(GIFT_ITEM.c.price <= flt.price_max)
+    if flt.currency:
+        query = query.where(GIFT_ITEM.c.currency == flt.currency)
+    if flt.active is not None:
+        query = query.where(GIFT_ITEM.c.active.is_(flt.active))
+    if flt.region:
+        query = query.where(
+            or_(
+                json_array_is_empty(dialect, GIFT_ITEM.c.regions),
+                json_array_contains(dialect, GIFT_ITEM.c.regions, flt.region),
+            )
+        )
+    return query.order_by(GIFT_ITEM.c.name, GIFT_ITEM.c.id)
