@@ -1,18 +1,30 @@
-"""Broker setup. Redis when ``ADVOCACY_REDIS_URL`` is set; otherwise Dramatiq's in-memory
-broker with an in-process worker thread, so the embedded setup runs everything in one process.
+"""Background jobs: broker setup, the house ``actor`` wrapper, and the after-commit buffer.
 
-The database is the source of truth and a message is only a doorbell (DESIGN.md §2).
+Redis is the broker when ``ADVOCACY_REDIS_URL`` is set; otherwise Dramatiq's in-memory broker
+with an in-process worker thread, so the embedded setup runs everything in one process.
+
+The database is the source of truth and a message is only a doorbell (DESIGN.md §2): actors
+take ids, reload rows, and must be idempotent. Services never enqueue directly: they call
+``enqueue_after_commit``, and the message leaves only once the unit of work has committed (a
+rollback discards it), so a job never sees data that was not saved.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware.asyncio import AsyncIO
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from advocacy.config import get_settings
+from advocacy.db import RequestSession, begin_write, make_engine
 
 log = logging.getLogger("advocacy.jobs")
 
@@ -31,6 +43,7 @@ def get_broker() -> dramatiq.Broker:
         else:
             _broker = StubBroker()
             _broker.emit_after("process_boot")
+        _broker.add_middleware(AsyncIO())
         dramatiq.set_broker(_broker)
     return _broker
 
@@ -57,3 +70,111 @@ def start_embedded_worker(threads: int = 2) -> dramatiq.Worker | None:
     worker.start()
     log.info("embedded worker started with %d threads", threads)
     return worker
+
+
+# -- after-commit buffer ----------------------------------------------------------------------
+
+_PENDING = "advocacy.pending_messages"
+
+
+def enqueue_after_commit(
+    session: AsyncSession, actor: dramatiq.Actor[Any, Any], **ids: Any
+) -> None:
+    """Send ``actor(**ids)`` once ``session`` commits; drop it if the session rolls back."""
+    message = actor.message(**ids)
+    session.sync_session.info.setdefault(_PENDING, []).append((actor.broker, message))
+
+
+@event.listens_for(Session, "after_commit")
+def _send_pending(session: Session) -> None:
+    for broker, message in session.info.pop(_PENDING, []):
+        broker.enqueue(message)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending(session: Session) -> None:
+    dropped = session.info.pop(_PENDING, [])
+    if dropped:
+        log.debug("rollback dropped %d pending job(s)", len(dropped))
+
+
+# -- the house actor --------------------------------------------------------------------------
+
+Job = Callable[..., Awaitable[None]]
+"""``async def job(session, **ids)``: runs inside its own unit of work."""
+
+_job_sessions: async_sessionmaker[AsyncSession] | None = None
+_job_engine: AsyncEngine | None = None
+
+
+def _job_session_factory() -> async_sessionmaker[AsyncSession]:
+    """Sessions for jobs, on an engine of their own: async actors run on Dramatiq's event-loop
+    thread, and database connections can't move between event loops (in the embedded setup
+    the API's loop is another one)."""
+    global _job_sessions, _job_engine
+    if _job_sessions is None:
+        _job_engine = make_engine(get_settings().database_url)
+        _job_sessions = async_sessionmaker(
+            _job_engine, class_=RequestSession, expire_on_commit=False
+        )
+    return _job_sessions
+
+
+def use_job_engine(engine: AsyncEngine | None) -> None:
+    """Point jobs at another engine (tests); ``None`` goes back to the settings' database."""
+    global _job_sessions, _job_engine
+    _job_engine = engine
+    _job_sessions = (
+        None
+        if engine is None
+        else async_sessionmaker(engine, class_=RequestSession, expire_on_commit=False)
+    )
+
+
+@asynccontextmanager
+async def job_unit_of_work() -> AsyncIterator[AsyncSession]:
+    session = _job_session_factory()()
+    try:
+        await begin_write(session)
+        yield session
+        await session.commit()
+    except BaseException:
+        await session.rollback()
+        raise
+    finally:
+        await session.close()
+
+
+def actor(
+    name: str,
+    *,
+    queue: str = "default",
+    max_retries: int = 10,
+    min_backoff_ms: int = 1_000,
+    max_backoff_ms: int = 5 * 60_000,
+    time_limit_ms: int = 60_000,
+    broker: dramatiq.Broker | None = None,
+) -> Callable[[Job], dramatiq.Actor[Any, Any]]:
+    """Declare a job as ``domain.event``: ids in, one unit of work around it, retries with
+    exponential backoff on any exception, a time limit. The job must be idempotent: a retry,
+    a duplicate message or the sweeper may run it again."""
+
+    def decorate(job: Job) -> dramatiq.Actor[Any, Any]:
+        async def run(**ids: Any) -> None:
+            async with job_unit_of_work() as session:
+                await job(session, **ids)
+
+        run.__name__ = run.__qualname__ = name.replace(".", "_")
+        run.__doc__ = job.__doc__
+        declare = dramatiq.actor(
+            actor_name=name,
+            queue_name=queue,
+            broker=broker or get_broker(),
+            max_retries=max_retries,
+            min_backoff=min_backoff_ms,
+            max_backoff=max_backoff_ms,
+            time_limit=time_limit_ms,
+        )
+        return declare(run)
+
+    return decorate
