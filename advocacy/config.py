@@ -25,6 +25,15 @@ class Settings(BaseSettings):
 
     db_pool_size: int = Field(default=10, ge=1, le=200)
 
+    fulfilment_url: str | None = None
+    """Where the HTTP provider POSTs orders; required for items whose provider is HTTP."""
+    fulfilment_secret: SecretStr | None = None
+    """Key for the HMAC-SHA256 signature on each order (``X-Advocacy-Signature``)."""
+    fulfilment_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    sandbox_delay_ms: int = Field(default=0, ge=0, le=60_000)
+    sandbox_failure_rate: float = Field(default=0.0, ge=0.0, le=1.0)
+    """Share of sandbox orders that fail transiently (demos of retries)."""
+
     graphql_max_depth: int = Field(default=10, ge=2, le=50)
     graphql_max_tokens: int = Field(default=2000, ge=50, le=100_000)
     graphql_max_aliases: int = Field(default=15, ge=1, le=1000)
