@@ -16,6 +16,8 @@ class ErrorCode(enum.StrEnum):
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
     FORBIDDEN = "FORBIDDEN"
     TOO_MANY = "TOO_MANY"
+    BUDGET_EXCEEDED = "BUDGET_EXCEEDED"
+    OUT_OF_STOCK = "OUT_OF_STOCK"
 
 
 class DomainError(Exception):

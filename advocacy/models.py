@@ -3,7 +3,7 @@
 from sqlmodel import SQLModel
 
 from advocacy.advocates.models import Account, Advocate, Milestone
-from advocacy.gifting.models import GiftItem
+from advocacy.gifting.models import BudgetEntry, GiftEvent, GiftItem, GiftSend
 from advocacy.programs.models import Program
 from advocacy.tenancy.models import ApiToken, Organization
 
@@ -13,7 +13,10 @@ __all__ = [
     "Account",
     "Advocate",
     "ApiToken",
+    "BudgetEntry",
+    "GiftEvent",
     "GiftItem",
+    "GiftSend",
     "Milestone",
     "Organization",
     "Program",

@@ -3,10 +3,16 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import BigInteger, CheckConstraint, Index
+from sqlalchemy import BigInteger, CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from advocacy.models_base import created_at_field, enum_check, enum_field, json_column
+from advocacy.models_base import (
+    created_at_field,
+    enum_check,
+    enum_field,
+    json_column,
+    timestamp_field,
+)
 
 
 class GiftItemKind(enum.StrEnum):
@@ -57,3 +63,111 @@ class GiftItem(SQLModel, table=True):
     active: bool = Field(default=True, nullable=False)
     created_at: dt.datetime = created_at_field()
     updated_at: dt.datetime = created_at_field()
+
+
+class GiftSendStatus(enum.StrEnum):
+    OFFERED = "OFFERED"
+    REDEEMED = "REDEEMED"
+    FULFILLING = "FULFILLING"
+    FULFILLED = "FULFILLED"
+    FAILED = "FAILED"
+    DECLINED = "DECLINED"
+    EXPIRED = "EXPIRED"
+    CANCELLED = "CANCELLED"
+
+
+class GiftSendReason(enum.StrEnum):
+    MANUAL = "MANUAL"
+    MILESTONE = "MILESTONE"
+    REFERRAL = "REFERRAL"
+    LAPSE = "LAPSE"
+    RULE = "RULE"
+
+
+class BudgetEntryKind(enum.StrEnum):
+    RESERVE = "RESERVE"
+    RELEASE = "RELEASE"
+    SPEND = "SPEND"
+
+
+class GiftSend(SQLModel, table=True):
+    """One gift offered to one advocate from one program's budget (DESIGN.md §4 lifecycle).
+    Only the hash of the link token is kept; the link is shown once."""
+
+    __tablename__ = "gift_send"
+    __table_args__ = (
+        enum_check("status", GiftSendStatus, "ck_gift_send_status"),
+        enum_check("reason", GiftSendReason, "ck_gift_send_reason"),
+        CheckConstraint("reserved_amount >= 0", name="ck_gift_send_reserved_non_negative"),
+        CheckConstraint("original_value >= 0", name="ck_gift_send_value_non_negative"),
+        UniqueConstraint(
+            "organization_id", "idempotency_key", name="uq_gift_send_org_idempotency_key"
+        ),
+        Index("ix_gift_send_org_created", "organization_id", "created_at", "id"),
+        Index("ix_gift_send_program", "program_id", "status"),
+        Index("ix_gift_send_advocate", "advocate_id", "created_at"),
+        Index("ix_gift_send_status_expires", "status", "expires_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organization.id", nullable=False)
+    program_id: int = Field(foreign_key="program.id", nullable=False)
+    advocate_id: int = Field(foreign_key="advocate.id", nullable=False)
+    item_id: int = Field(foreign_key="gift_item.id", nullable=False)
+    original_item_id: int = Field(foreign_key="gift_item.id", nullable=False)
+    message: str | None = Field(default=None, max_length=2000)
+    reason: GiftSendReason = enum_field(GiftSendReason, GiftSendReason.MANUAL)
+    status: GiftSendStatus = enum_field(GiftSendStatus, GiftSendStatus.OFFERED)
+    link_token_hash: str = Field(max_length=64, unique=True, nullable=False)
+    expires_at: dt.datetime = created_at_field()
+    currency: str = Field(max_length=3, nullable=False)
+    original_value: int = Field(default=0, sa_type=BigInteger, nullable=False)
+    """The price when sent: the cap for swaps."""
+    reserved_amount: int = Field(default=0, sa_type=BigInteger, nullable=False)
+    idempotency_key: str | None = Field(default=None, max_length=200)
+    input_fingerprint: str | None = Field(default=None, max_length=64)
+    sent_by_token_id: int | None = Field(default=None, foreign_key="api_token.id")
+    provider_reference: str | None = Field(default=None, max_length=200)
+    failure_reason: str | None = Field(default=None, max_length=2000)
+    created_at: dt.datetime = created_at_field()
+    updated_at: dt.datetime = created_at_field()
+    redeemed_at: dt.datetime | None = timestamp_field()
+    fulfilled_at: dt.datetime | None = timestamp_field()
+    closed_at: dt.datetime | None = timestamp_field()
+    """When it reached a final state without fulfilment (declined, expired, cancelled, failed)."""
+
+
+class GiftEvent(SQLModel, table=True):
+    """Append-only history of a send: what happened, who did it, when."""
+
+    __tablename__ = "gift_event"
+    __table_args__ = (Index("ix_gift_event_send", "send_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organization.id", nullable=False)
+    send_id: int = Field(foreign_key="gift_send.id", nullable=False)
+    kind: str = Field(max_length=30, nullable=False)
+    actor: str = Field(max_length=60, nullable=False)
+    """``token:<id>``, ``advocate``, ``system`` or ``worker``."""
+    detail: dict[str, object] = json_column(dict)
+    created_at: dt.datetime = created_at_field()
+
+
+class BudgetEntry(SQLModel, table=True):
+    """The program budget ledger. Totals are derived from it; ``program.budget_reserved`` and
+    ``budget_spent`` are a cache updated in the same transaction."""
+
+    __tablename__ = "budget_entry"
+    __table_args__ = (
+        enum_check("kind", BudgetEntryKind, "ck_budget_entry_kind"),
+        CheckConstraint("amount > 0", name="ck_budget_entry_amount_positive"),
+        Index("ix_budget_entry_program", "program_id", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organization.id", nullable=False)
+    program_id: int = Field(foreign_key="program.id", nullable=False)
+    send_id: int = Field(foreign_key="gift_send.id", nullable=False)
+    kind: BudgetEntryKind = enum_field(BudgetEntryKind, BudgetEntryKind.RESERVE)
+    amount: int = Field(sa_type=BigInteger, nullable=False)
+    created_at: dt.datetime = created_at_field()

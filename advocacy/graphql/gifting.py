@@ -8,19 +8,26 @@ from typing import Any
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from advocacy.config import get_settings
 from advocacy.dialect import dialect_name
-from advocacy.gifting import catalog_service
+from advocacy.gifting import catalog_service, send_service
 from advocacy.gifting.models import GiftItem as GiftItemModel
-from advocacy.gifting.models import GiftItemKind, GiftProvider
-from advocacy.gifting.queries import GiftItemFilter, gift_items_query
+from advocacy.gifting.models import GiftItemKind, GiftProvider, GiftSendReason, GiftSendStatus
+from advocacy.gifting.models import GiftSend as GiftSendModel
+from advocacy.gifting.queries import (
+    GiftItemFilter,
+    GiftSendFilter,
+    gift_items_query,
+    gift_sends_query,
+)
 from advocacy.graphql.context import Info
 from advocacy.graphql.errors import UserError
-from advocacy.graphql.ids import decode_any_id, decode_id, encode_id
+from advocacy.graphql.ids import decode_any_id, decode_id, encode_id, filter_id
 from advocacy.graphql.mutations import mutate
 from advocacy.graphql.pagination import Connection, connection_from_query
 from advocacy.graphql.permissions import CanRead, CanWrite
 from advocacy.graphql.scalars import BigInt
-from advocacy.graphql.types import Node
+from advocacy.graphql.types import Advocate, Node, Program
 from advocacy.graphql.unset import maybe
 from advocacy.tenancy.principal import Principal
 
@@ -72,6 +79,137 @@ class GiftItem(Node):
             created_at=row.created_at,
             updated_at=row.updated_at,
         )
+
+
+strawberry.enum(GiftSendStatus)
+strawberry.enum(GiftSendReason)
+
+
+@strawberry.type(description="Something that happened to a gift, in order.")
+class GiftEvent:
+    kind: str
+    actor: str = strawberry.field(description="token:<id>, advocate, system or worker.")
+    at: dt.datetime
+
+
+@strawberry.type(description="A gift offered to an advocate from a program's budget.")
+class GiftSend(Node):
+    pk: strawberry.Private[int]
+    advocate_id: strawberry.Private[int]
+    program_id: strawberry.Private[int]
+    item_id: strawberry.Private[int]
+    original_item_id: strawberry.Private[int]
+    status: GiftSendStatus
+    reason: GiftSendReason
+    message: str | None
+    amount: Money = strawberry.field(description="Reserved for (or spent on) this gift.")
+    original_value: Money = strawberry.field(description="The value when sent: the swap cap.")
+    expires_at: dt.datetime
+    created_at: dt.datetime
+    redeemed_at: dt.datetime | None
+    fulfilled_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    provider_reference: str | None
+    failure_reason: str | None
+
+    @classmethod
+    def from_row(cls, row: Any) -> GiftSend:
+        return cls(
+            id=strawberry.ID(encode_id("GiftSend", row.id)),
+            pk=row.id,
+            advocate_id=row.advocate_id,
+            program_id=row.program_id,
+            item_id=row.item_id,
+            original_item_id=row.original_item_id,
+            status=GiftSendStatus(row.status),
+            reason=GiftSendReason(row.reason),
+            message=row.message,
+            amount=Money(amount=BigInt(row.reserved_amount), currency=row.currency)
+            if row.status != GiftSendStatus.FULFILLED
+            else Money(amount=BigInt(row.original_value), currency=row.currency),
+            original_value=Money(amount=BigInt(row.original_value), currency=row.currency),
+            expires_at=row.expires_at,
+            created_at=row.created_at,
+            redeemed_at=row.redeemed_at,
+            fulfilled_at=row.fulfilled_at,
+            closed_at=row.closed_at,
+            provider_reference=row.provider_reference,
+            failure_reason=row.failure_reason,
+        )
+
+    @strawberry.field
+    async def advocate(self, info: Info) -> Advocate:
+        found = await info.context.loaders.advocate.load(self.advocate_id)
+        assert found is not None
+        return found
+
+    @strawberry.field
+    async def program(self, info: Info) -> Program:
+        found = await info.context.loaders.program.load(self.program_id)
+        assert found is not None
+        return found
+
+    @strawberry.field(description="The item now chosen (after any swap).")
+    async def item(self, info: Info) -> GiftItem:
+        found = await info.context.loaders.gift_item.load(self.item_id)
+        assert found is not None
+        return found
+
+    @strawberry.field
+    async def original_item(self, info: Info) -> GiftItem:
+        found = await info.context.loaders.gift_item.load(self.original_item_id)
+        assert found is not None
+        return found
+
+    @strawberry.field(description="The history, oldest first.")
+    async def events(self, info: Info) -> list[GiftEvent]:
+        rows = await info.context.loaders.send_events.load(self.pk)
+        return [GiftEvent(kind=row.kind, actor=row.actor, at=row.created_at) for row in rows]
+
+
+@strawberry.input(description="All given conditions must hold.")
+class GiftSendFilterInput:
+    statuses: list[GiftSendStatus] | None = None
+    program_id: strawberry.ID | None = None
+    advocate_id: strawberry.ID | None = None
+    sent_after: dt.datetime | None = None
+    sent_before: dt.datetime | None = None
+
+
+@strawberry.input
+class SendGiftInput:
+    advocate_id: strawberry.ID
+    item_id: strawberry.ID
+    program_id: strawberry.ID
+    message: str | None = None
+    expires_in_days: int | None = strawberry.field(default=None, description="Default 30.")
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Sending again with the same key returns the first send (without its "
+        "link); the same key with different input is IDEMPOTENCY_KEY_REUSED.",
+    )
+
+
+@strawberry.type
+class SendGiftPayload:
+    gift_send: GiftSend | None = None
+    gift_link: str | None = strawberry.field(
+        default=None,
+        description="The advocate's link, shown only here and only on the first send.",
+    )
+    replayed: bool = False
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class CancelGiftInput:
+    id: strawberry.ID
+
+
+@strawberry.type
+class GiftSendPayload:
+    gift_send: GiftSend | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.input(description="All given conditions must hold.")
@@ -150,8 +288,39 @@ def _item_filter(flt: GiftItemFilterInput | None) -> GiftItemFilter:
     )
 
 
+def _send_filter(flt: GiftSendFilterInput | None) -> GiftSendFilter:
+    if flt is None:
+        return GiftSendFilter()
+    return GiftSendFilter(
+        statuses=tuple(flt.statuses) if flt.statuses else None,
+        program_id=filter_id(flt.program_id, "Program"),
+        advocate_id=filter_id(flt.advocate_id, "Advocate"),
+        sent_after=flt.sent_after,
+        sent_before=flt.sent_before,
+    )
+
+
 @strawberry.type
 class GiftingQuery:
+    @strawberry.field(permission_classes=[CanRead], description="Gift sends, newest first.")
+    async def gift_sends(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: GiftSendFilterInput | None = None,
+    ) -> Connection[GiftSend]:
+        ctx = info.context
+        query = gift_sends_query(ctx.organization_id, _send_filter(filter))
+        return await connection_from_query(ctx.session, query, GiftSend.from_row, first, after)
+
+    @strawberry.field(permission_classes=[CanRead])
+    async def gift_send(self, info: Info, id: strawberry.ID) -> GiftSend | None:
+        decoded = decode_any_id(id)
+        if decoded is None or decoded[0] != "GiftSend":
+            return None
+        return await info.context.loaders.gift_send.load(decoded[1])
+
     @strawberry.field(permission_classes=[CanRead], description="The catalog, by name.")
     async def gift_items(
         self,
@@ -176,6 +345,45 @@ class GiftingQuery:
 
 @strawberry.type
 class GiftingMutation:
+    @strawberry.mutation(permission_classes=[CanWrite])
+    async def send_gift(self, info: Info, input: SendGiftInput) -> SendGiftPayload:
+        async def work(session: AsyncSession, principal: Principal) -> send_service.SentGift:
+            new = send_service.NewSend(
+                advocate_id=decode_id(input.advocate_id, "Advocate", "advocateId"),
+                item_id=decode_id(input.item_id, "GiftItem", "itemId"),
+                program_id=decode_id(input.program_id, "Program", "programId"),
+                message=input.message,
+                expires_in_days=input.expires_in_days,
+                idempotency_key=input.idempotency_key,
+            )
+            return await send_service.send_gift(session, principal, new)
+
+        def sent(result: send_service.SentGift) -> SendGiftPayload:
+            link = None
+            if result.link_token is not None:
+                link = f"{get_settings().public_url}/gift/{result.link_token}"
+            return SendGiftPayload(
+                gift_send=GiftSend.from_row(result.send), gift_link=link, replayed=result.replayed
+            )
+
+        return await mutate(info, work, SendGiftPayload, sent)
+
+    @strawberry.mutation(
+        permission_classes=[CanWrite],
+        description="Withdraw an OFFERED gift: its budget and stock come back.",
+    )
+    async def cancel_gift(self, info: Info, input: CancelGiftInput) -> GiftSendPayload:
+        async def work(session: AsyncSession, principal: Principal) -> GiftSendModel:
+            send_id = decode_id(input.id, "GiftSend", "id")
+            return await send_service.cancel_gift(session, principal, send_id)
+
+        return await mutate(
+            info,
+            work,
+            GiftSendPayload,
+            lambda send: GiftSendPayload(gift_send=GiftSend.from_row(send)),
+        )
+
     @strawberry.mutation(permission_classes=[CanWrite])
     async def create_gift_item(self, info: Info, input: CreateGiftItemInput) -> GiftItemPayload:
         async def work(session: AsyncSession, principal: Principal) -> GiftItemModel:

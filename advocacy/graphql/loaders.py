@@ -24,11 +24,11 @@ from advocacy.advocates.queries import (
     milestone_counts_per_advocate,
     rows_by_ids,
 )
-from advocacy.gifting.queries import GIFT_ITEM
+from advocacy.gifting.queries import GIFT_ITEM, GIFT_SEND, events_for_sends_query
 from advocacy.programs.queries import PROGRAM
 
 if TYPE_CHECKING:
-    from advocacy.graphql.gifting import GiftItem
+    from advocacy.graphql.gifting import GiftItem, GiftSend
     from advocacy.graphql.types import Account, Advocate, Milestone, Program
 
 K = TypeVar("K")
@@ -81,6 +81,10 @@ class Loaders:
         self.gift_item: Loader[int, GiftItem | None] = self._by_id(
             GIFT_ITEM, gifting.GiftItem.from_row
         )
+        self.gift_send: Loader[int, GiftSend | None] = self._by_id(
+            GIFT_SEND, gifting.GiftSend.from_row
+        )
+        self.send_events: Loader[int, list[Any]] = Loader(self._load_send_events)
         self.advocate_milestones: Loader[MilestonePageKey, list[Milestone]] = Loader(
             self._load_advocate_milestones
         )
@@ -112,6 +116,13 @@ class Loaders:
                 rows = per_advocate.get(advocate_id, ())
                 results[(advocate_id, limit, offset, flt)] = [convert(row) for row in rows]
         return [results[key] for key in keys]
+
+    async def _load_send_events(self, send_ids: Sequence[int]) -> list[list[Any]]:
+        grouped: dict[int, list[Any]] = defaultdict(list)
+        query = events_for_sends_query(self._organization_id, list(set(send_ids)))
+        for row in await self._session.execute(query):
+            grouped[row.send_id].append(row)
+        return [grouped.get(send_id, []) for send_id in send_ids]
 
     async def _load_advocate_milestone_counts(self, keys: Sequence[MilestoneCountKey]) -> list[int]:
         groups: dict[MilestoneFilter, list[int]] = defaultdict(list)

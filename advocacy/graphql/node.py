@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from advocacy.graphql.context import Info
 from advocacy.graphql.errors import ApiError
-from advocacy.graphql.gifting import GiftItem
+from advocacy.graphql.gifting import GiftItem, GiftSend
 from advocacy.graphql.ids import decode_any_id
 from advocacy.graphql.permissions import CanRead
 from advocacy.graphql.types import (
@@ -34,6 +34,7 @@ NODE_TYPES: dict[str, Any] = {
     "Advocate": Advocate,
     "Milestone": Milestone,
     "GiftItem": GiftItem,
+    "GiftSend": GiftSend,
 }
 NODE_LOADERS = {
     "Account": "account",
@@ -41,6 +42,7 @@ NODE_LOADERS = {
     "Advocate": "advocate",
     "Milestone": "milestone",
     "GiftItem": "gift_item",
+    "GiftSend": "gift_send",
 }
 """The request loader that fetches each type (Organization and ApiToken are read directly)."""
 

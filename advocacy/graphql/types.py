@@ -192,10 +192,13 @@ class KpiTarget:
     target: BigInt
 
 
-@strawberry.type(description="Money in minor units (cents) of an ISO 4217 currency.")
+@strawberry.type(description="A program's budget in minor units (cents), from its ledger.")
 class Budget:
     total: BigInt
     currency: str
+    reserved: BigInt = strawberry.field(description="Set aside for gifts not yet fulfilled.")
+    spent: BigInt = strawberry.field(description="Paid for fulfilled gifts.")
+    remaining: BigInt = strawberry.field(description="total - reserved - spent.")
 
 
 @strawberry.type(description="A campaign: goal, KPI targets, budget, points per milestone kind.")
@@ -222,7 +225,13 @@ class Program(Node):
             description=row.description,
             goal=row.goal,
             status=ProgramStatus(row.status),
-            budget=Budget(total=row.budget_total, currency=row.currency),
+            budget=Budget(
+                total=row.budget_total,
+                currency=row.currency,
+                reserved=row.budget_reserved,
+                spent=row.budget_spent,
+                remaining=row.budget_total - row.budget_reserved - row.budget_spent,
+            ),
             starts_on=row.starts_on,
             ends_on=row.ends_on,
             points_per_kind=[

@@ -43,6 +43,12 @@ class Program(SQLModel, table=True):
         enum_check("status", ProgramStatus, "ck_program_status"),
         CheckConstraint("budget_total >= 0", name="ck_program_budget_non_negative"),
         CheckConstraint(
+            "budget_reserved >= 0 AND budget_spent >= 0", name="ck_program_committed_non_negative"
+        ),
+        CheckConstraint(
+            "budget_reserved + budget_spent <= budget_total", name="ck_program_budget_not_overspent"
+        ),
+        CheckConstraint(
             "ends_on IS NULL OR starts_on IS NULL OR ends_on >= starts_on",
             name="ck_program_dates_ordered",
         ),
@@ -55,6 +61,10 @@ class Program(SQLModel, table=True):
     goal: str | None = Field(default=None, max_length=2000)
     status: ProgramStatus = enum_field(ProgramStatus, ProgramStatus.DRAFT)
     budget_total: int = Field(default=0, sa_type=BigInteger, nullable=False)
+    budget_reserved: int = Field(default=0, sa_type=BigInteger, nullable=False)
+    """Cache of the ledger: reserved for sends not yet fulfilled."""
+    budget_spent: int = Field(default=0, sa_type=BigInteger, nullable=False)
+    """Cache of the ledger: spent on fulfilled sends."""
     currency: str = Field(max_length=3, nullable=False)
     starts_on: dt.date | None = Field(default=None, sa_type=Date)
     ends_on: dt.date | None = Field(default=None, sa_type=Date)

@@ -187,7 +187,15 @@ async def update_program(
     if changes.goal is not UNCHANGED:
         updates["goal"] = check.text("goal", changes.goal, max_length=2000, required=False)
     if changes.budget_total is not UNCHANGED:
-        updates["budget_total"] = check.amount("budgetTotal", changes.budget_total)
+        total = check.amount("budgetTotal", changes.budget_total)
+        committed = program.budget_reserved + program.budget_spent
+        if total is not None and total < committed:
+            check.fail(
+                "budgetTotal",
+                ErrorCode.OUT_OF_RANGE,
+                f"budgetTotal can't be below what is already reserved or spent ({committed})",
+            )
+        updates["budget_total"] = total
     if changes.currency is not UNCHANGED:
         currency = check.currency("currency", changes.currency)
         if currency and currency != program.currency and program.status != ProgramStatus.DRAFT:

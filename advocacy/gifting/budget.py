@@ -1,0 +1,94 @@
+"""The program budget ledger: reserve, release, spend.
+
+Each operation is one conditional UPDATE of the program's cached totals plus one ledger row,
+in the caller's transaction. The UPDATE's condition (and a CHECK constraint behind it) makes
+overspending impossible even when many requests race for the last of a budget: PostgreSQL
+serializes them on the program row and re-checks the condition for each.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from advocacy.errors import DomainError, ErrorCode
+from advocacy.gifting.models import BudgetEntry, BudgetEntryKind
+from advocacy.programs.models import Program
+
+
+async def _record(
+    session: AsyncSession,
+    organization_id: int,
+    program_id: int,
+    send_id: int,
+    kind: BudgetEntryKind,
+    amount: int,
+) -> None:
+    session.add(
+        BudgetEntry(
+            organization_id=organization_id,
+            program_id=program_id,
+            send_id=send_id,
+            kind=kind,
+            amount=amount,
+        )
+    )
+    await session.flush()
+
+
+async def reserve(
+    session: AsyncSession, organization_id: int, program_id: int, send_id: int, amount: int
+) -> None:
+    """Set ``amount`` aside for a send, or fail with BUDGET_EXCEEDED."""
+    if amount > 0:
+        reserved = await session.execute(
+            update(Program)
+            .where(
+                col(Program.id) == program_id,
+                col(Program.budget_total) - col(Program.budget_reserved) - col(Program.budget_spent)
+                >= amount,
+            )
+            .values(budget_reserved=col(Program.budget_reserved) + amount)
+            .returning(col(Program.id))
+        )
+        if reserved.first() is None:
+            raise DomainError(
+                ErrorCode.BUDGET_EXCEEDED,
+                "the program's remaining budget is too small",
+                "programId",
+            )
+        await _record(
+            session, organization_id, program_id, send_id, BudgetEntryKind.RESERVE, amount
+        )
+
+
+async def release(
+    session: AsyncSession, organization_id: int, program_id: int, send_id: int, amount: int
+) -> None:
+    """Give a reservation back (cancelled, declined, expired, failed, or a cheaper swap)."""
+    if amount > 0:
+        await session.execute(
+            update(Program)
+            .where(col(Program.id) == program_id)
+            .values(budget_reserved=col(Program.budget_reserved) - amount)
+        )
+        await _record(
+            session, organization_id, program_id, send_id, BudgetEntryKind.RELEASE, amount
+        )
+
+
+async def spend(
+    session: AsyncSession, organization_id: int, program_id: int, send_id: int, amount: int
+) -> None:
+    """Turn a reservation into spend (fulfilled)."""
+    if amount > 0:
+        await session.execute(
+            update(Program)
+            .where(col(Program.id) == program_id)
+            .values(
+                budget_reserved=col(Program.budget_reserved) - amount,
+                budget_spent=col(Program.budget_spent) + amount,
+            )
+        )
+        await _record(session, organization_id, program_id, send_id, BudgetEntryKind.SPEND, amount)
