@@ -198,9 +198,9 @@ async def _insert_tenant(connection: asyncpg.Connection, now: dt.datetime) -> tu
         now,
     )
     program_id = await connection.fetchval(
-        """INSERT INTO program (organization_id, name, status, budget_total, currency,
-               points_per_kind, kpi_targets, created_at, updated_at)
-           VALUES ($1, 'Bench program', 'ACTIVE', 10000000, 'USD', $2::jsonb, '{}'::jsonb,
+        """INSERT INTO program (organization_id, name, status, budget_total, budget_reserved,
+               budget_spent, currency, points_per_kind, kpi_targets, created_at, updated_at)
+           VALUES ($1, 'Bench program', 'ACTIVE', 10000000, 0, 0, 'USD', $2::jsonb, '{}'::jsonb,
                $3, $3) RETURNING id""",
         org_id,
         json.dumps(default_points()),
