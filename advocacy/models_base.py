@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import enum
 from typing import Any
 
@@ -41,7 +40,6 @@ def json_column(default: Any) -> Any:
 __all__ = [
     "JSONType",
     "created_at_field",
-    "dt",
     "enum_check",
     "enum_field",
     "json_column",
