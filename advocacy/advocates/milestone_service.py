@@ -7,8 +7,6 @@ marketers approving the same milestone at once award its points exactly once.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from dataclasses import dataclass
 
 from sqlalchemy import case, literal, update
@@ -26,6 +24,7 @@ from advocacy.advocates.models import (
 from advocacy.advocates.service import get_advocate
 from advocacy.db import UTCDateTime, utcnow
 from advocacy.errors import DomainError, ErrorCode
+from advocacy.idempotency import earlier_result, fingerprint
 from advocacy.programs.models import Program, ProgramStatus
 from advocacy.tenancy.models import Role
 from advocacy.tenancy.principal import Principal
@@ -53,35 +52,27 @@ class RecordedMilestone:
 
 
 def _fingerprint(new: NewMilestone, occurred_at: dt.datetime | None) -> str:
-    payload = {
-        "advocate": new.advocate_id,
-        "program": new.program_id,
-        "kind": str(new.kind),
-        "occurred_at": occurred_at.isoformat() if occurred_at else None,
-        "evidence_url": new.evidence_url,
-        "note": new.note,
-    }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+    return fingerprint(
+        {
+            "advocate": new.advocate_id,
+            "program": new.program_id,
+            "kind": str(new.kind),
+            "occurred_at": occurred_at.isoformat() if occurred_at else None,
+            "evidence_url": new.evidence_url,
+            "note": new.note,
+        }
+    )
 
 
 async def _replay(
-    session: AsyncSession, principal: Principal, external_id: str, fingerprint: str
+    session: AsyncSession, principal: Principal, external_id: str, digest: str
 ) -> RecordedMilestone | None:
-    earlier = await session.scalar(
-        select(Milestone).where(
-            Milestone.organization_id == principal.organization_id,
-            Milestone.external_id == external_id,
-        )
+    lookup = select(Milestone).where(
+        Milestone.organization_id == principal.organization_id,
+        Milestone.external_id == external_id,
     )
-    if earlier is None:
-        return None
-    if earlier.input_fingerprint != fingerprint:
-        raise DomainError(
-            ErrorCode.IDEMPOTENCY_KEY_REUSED,
-            "this externalId was already used for a different milestone",
-            "externalId",
-        )
-    return RecordedMilestone(earlier, replayed=True)
+    earlier = await earlier_result(session, lookup, digest, field="externalId", what="milestone")
+    return None if earlier is None else RecordedMilestone(earlier, replayed=True)
 
 
 async def record_milestone(

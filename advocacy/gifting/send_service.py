@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import secrets
 from dataclasses import dataclass
 
@@ -30,6 +29,7 @@ from advocacy.gifting.models import (
     GiftSendReason,
     GiftSendStatus,
 )
+from advocacy.idempotency import earlier_result, fingerprint
 from advocacy.programs.models import Program, ProgramStatus
 from advocacy.tenancy.models import Role
 from advocacy.tenancy.principal import Principal
@@ -82,35 +82,27 @@ def record_event(
 
 
 def _fingerprint(new: NewSend, expires_in_days: int) -> str:
-    payload = {
-        "advocate": new.advocate_id,
-        "item": new.item_id,
-        "program": new.program_id,
-        "message": new.message,
-        "expires_in_days": expires_in_days,
-        "reason": str(new.reason),
-    }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+    return fingerprint(
+        {
+            "advocate": new.advocate_id,
+            "item": new.item_id,
+            "program": new.program_id,
+            "message": new.message,
+            "expires_in_days": expires_in_days,
+            "reason": str(new.reason),
+        }
+    )
 
 
 async def _replay(
-    session: AsyncSession, principal: Principal, key: str, fingerprint: str
+    session: AsyncSession, principal: Principal, key: str, digest: str
 ) -> SentGift | None:
-    earlier = await session.scalar(
-        select(GiftSend).where(
-            GiftSend.organization_id == principal.organization_id,
-            GiftSend.idempotency_key == key,
-        )
+    lookup = select(GiftSend).where(
+        GiftSend.organization_id == principal.organization_id,
+        GiftSend.idempotency_key == key,
     )
-    if earlier is None:
-        return None
-    if earlier.input_fingerprint != fingerprint:
-        raise DomainError(
-            ErrorCode.IDEMPOTENCY_KEY_REUSED,
-            "this idempotencyKey was already used for a different gift",
-            "idempotencyKey",
-        )
-    return SentGift(earlier, link_token=None, replayed=True)
+    earlier = await earlier_result(session, lookup, digest, field="idempotencyKey", what="gift")
+    return None if earlier is None else SentGift(earlier, link_token=None, replayed=True)
 
 
 async def _take_one(session: AsyncSession, item: GiftItem) -> None:
