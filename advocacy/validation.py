@@ -9,12 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from advocacy.errors import DomainError, DomainErrors, ErrorCode
 
 # Pragmatic address check: one @, a dotted domain, no spaces. RFC 5322 in full accepts
 # addresses no mail system delivers; this refuses typos without refusing real people.
+T = TypeVar("T")
+
 _EMAIL = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
@@ -210,6 +213,12 @@ class Checker:
             raise self.errors[0]
         if self.errors:
             raise DomainErrors(self.errors)
+
+    def not_null(self, field: str, value: T | None) -> T | None:
+        """For a non-nullable field of a partial update, where null is not "leave it"."""
+        if value is None:
+            self.fail(field, ErrorCode.REQUIRED, f"{field} can't be null")
+        return value
 
     # -- scalar checks; each returns the cleaned value, or None after recording an error --
 

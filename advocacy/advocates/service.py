@@ -191,13 +191,9 @@ async def update_advocate(
             "externalId", changes.external_id, max_length=100, required=False
         )
     if changes.status is not UNCHANGED:
-        if changes.status is None:
-            check.fail("status", ErrorCode.REQUIRED, "status can't be null")
-        updates["status"] = changes.status
+        updates["status"] = check.not_null("status", changes.status)
     if changes.nudges_opt_out is not UNCHANGED:
-        if changes.nudges_opt_out is None:
-            check.fail("nudgesOptOut", ErrorCode.REQUIRED, "nudgesOptOut can't be null")
-        updates["nudges_opt_out"] = changes.nudges_opt_out
+        updates["nudges_opt_out"] = check.not_null("nudgesOptOut", changes.nudges_opt_out)
     if changes.account_id is not UNCHANGED:
         updates["account_id"] = changes.account_id
     check.done()

@@ -139,20 +139,13 @@ async def update_gift_item(
             "inventory", changes.inventory, low=0, high=MAX_INVENTORY
         )
     if changes.provider is not UNCHANGED:
-        if changes.provider is None:
-            check.fail("provider", ErrorCode.REQUIRED, "provider can't be null")
-        updates["provider"] = changes.provider
+        updates["provider"] = check.not_null("provider", changes.provider)
     if changes.sku is not UNCHANGED:
         updates["sku"] = check.text("sku", changes.sku, max_length=100, required=False)
     if changes.image_url is not UNCHANGED:
         updates["image_url"] = check.url("imageUrl", changes.image_url)
     if changes.active is not UNCHANGED:
-        if changes.active is None:
-            check.fail("active", ErrorCode.REQUIRED, "active can't be null")
-        updates["active"] = changes.active
-    for key, api_name in (("name", "name"), ("price", "price"), ("currency", "currency")):
-        if key in updates and updates[key] is None and not check.errors:
-            check.fail(api_name, ErrorCode.REQUIRED, f"{api_name} can't be null")
+        updates["active"] = check.not_null("active", changes.active)
     check.done()
     for key, value in updates.items():
         setattr(item, key, value)

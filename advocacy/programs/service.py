@@ -202,10 +202,12 @@ async def update_program(
             check.fail("currency", ErrorCode.INVALID_STATE, "currency can change only while DRAFT")
         updates["currency"] = currency
     if changes.status is not UNCHANGED:
-        status = changes.status
-        if status is None:
-            check.fail("status", ErrorCode.REQUIRED, "status can't be null")
-        elif status != program.status and status not in ALLOWED_STATUS_CHANGES[program.status]:
+        status = check.not_null("status", changes.status)
+        if (
+            status is not None
+            and status != program.status
+            and status not in ALLOWED_STATUS_CHANGES[program.status]
+        ):
             check.fail(
                 "status",
                 ErrorCode.INVALID_STATE,
@@ -223,13 +225,6 @@ async def update_program(
         )
     if changes.kpi_targets is not UNCHANGED:
         updates["kpi_targets"] = _check_kpis(check, changes.kpi_targets or {})
-    for key, api_name in (
-        ("name", "name"),
-        ("budget_total", "budgetTotal"),
-        ("currency", "currency"),
-    ):
-        if key in updates and updates[key] is None and not check.errors:
-            check.fail(api_name, ErrorCode.REQUIRED, f"{api_name} can't be null")
     check.done()
     if "name" in updates:
         await _ensure_name_free(
