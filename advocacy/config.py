@@ -33,6 +33,23 @@ class Settings(BaseSettings):
     sandbox_delay_ms: int = Field(default=0, ge=0, le=60_000)
     sandbox_failure_rate: float = Field(default=0.0, ge=0.0, le=1.0)
     """Share of sandbox orders that fail transiently (demos of retries)."""
+    fulfil_max_attempts: int = Field(default=8, ge=1, le=50)
+    """Provider calls per send before it is FAILED and its budget released."""
+    fulfil_lease_seconds: int = Field(default=300, ge=1, le=86_400)
+    """How long a REDEEMED or FULFILLING send may sit before the sweeper enqueues it again;
+    longer than a fulfilment attempt can take."""
+
+    smtp_url: str | None = None
+    """``smtp://user:password@host:port`` (``smtps://`` for TLS, ``?starttls=1``); unset: emails
+    go to the ``email_outbox`` table instead."""
+    mail_from: str = "Advocacy <gifts@advocacy.invalid>"
+    gift_reminder_days: int = Field(default=3, ge=0, le=60)
+    """Remind an advocate this many days before their offer expires (0: no reminders)."""
+    shipping_retention_days: int = Field(default=30, ge=0, le=3650)
+    """Shipping addresses are deleted this many days after the gift is fulfilled or closed."""
+    scheduler_interval_seconds: float = Field(default=60.0, gt=0, le=3600)
+    """How often ``advocacy scheduler`` enqueues the periodic jobs (expiry, reminders, sweep,
+    purge)."""
 
     graphql_max_depth: int = Field(default=10, ge=2, le=50)
     graphql_max_tokens: int = Field(default=2000, ge=50, le=100_000)

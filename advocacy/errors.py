@@ -18,6 +18,10 @@ class ErrorCode(enum.StrEnum):
     TOO_MANY = "TOO_MANY"
     BUDGET_EXCEEDED = "BUDGET_EXCEEDED"
     OUT_OF_STOCK = "OUT_OF_STOCK"
+    GIFT_LINK_INVALID = "GIFT_LINK_INVALID"
+    """An advocate's gift link that is unknown, expired or already used: one code for all
+    three, so the answer reveals nothing about other gifts."""
+    NOT_SHIPPABLE = "NOT_SHIPPABLE"
 
 
 class DomainError(Exception):

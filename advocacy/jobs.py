@@ -154,13 +154,20 @@ def actor(
     max_backoff_ms: int = 5 * 60_000,
     time_limit_ms: int = 60_000,
     broker: dramatiq.Broker | None = None,
+    transactional: bool = True,
 ) -> Callable[[Job], dramatiq.Actor[Any, Any]]:
     """Declare a job as ``domain.event``: ids in, one unit of work around it, retries with
     exponential backoff on any exception, a time limit. The job must be idempotent: a retry,
-    a duplicate message or the sweeper may run it again."""
+    a duplicate message or the sweeper may run it again.
+
+    ``transactional=False`` is for jobs that must commit in steps around a slow outside call
+    (fulfilment): they get only the ids and open ``job_unit_of_work()`` themselves."""
 
     def decorate(job: Job) -> dramatiq.Actor[Any, Any]:
         async def run(**ids: Any) -> None:
+            if not transactional:
+                await job(**ids)
+                return
             async with job_unit_of_work() as session:
                 await job(session, **ids)
 

@@ -3,7 +3,8 @@
 from sqlmodel import SQLModel
 
 from advocacy.advocates.models import Account, Advocate, Milestone
-from advocacy.gifting.models import BudgetEntry, GiftEvent, GiftItem, GiftSend
+from advocacy.gifting.models import BudgetEntry, GiftEvent, GiftItem, GiftSend, ShippingDetails
+from advocacy.notify.models import OutboxEmail
 from advocacy.programs.models import Program
 from advocacy.tenancy.models import ApiToken, Organization
 
@@ -19,6 +20,8 @@ __all__ = [
     "GiftSend",
     "Milestone",
     "Organization",
+    "OutboxEmail",
     "Program",
+    "ShippingDetails",
     "metadata",
 ]

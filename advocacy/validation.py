@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+import iso3166
+
 from advocacy.errors import DomainError, DomainErrors, ErrorCode
 
 # Pragmatic address check: one @, a dotted domain, no spaces. RFC 5322 in full accepts
@@ -195,6 +197,10 @@ MAX_AMOUNT_MINOR = 100_000_000_000
 """One billion in major units: a ceiling no advocacy budget reaches, so larger is a typo."""
 
 
+def _is_country(code: str) -> bool:
+    return bool(_REGION.match(code)) and code in iso3166.countries_by_alpha2
+
+
 class Checker:
     """Collects validation errors for one input; ``prefix`` is prepended to field names."""
 
@@ -301,16 +307,29 @@ class Checker:
             self.fail(field, ErrorCode.TOO_MANY, f"{field} may hold at most {max_count} entries")
         return tags
 
+    def country(self, field: str, value: str | None, *, required: bool = True) -> str | None:
+        """An ISO 3166-1 alpha-2 country code, upper-cased."""
+        cleaned = self.text(field, value, max_length=2, required=required)
+        if cleaned is None:
+            return None
+        code = cleaned.upper()
+        if not _is_country(code):
+            self.fail(
+                field, ErrorCode.INVALID, f"{field} must be an ISO 3166-1 alpha-2 country code"
+            )
+            return None
+        return code
+
     def regions(self, field: str, values: Iterable[str] | None) -> list[str]:
         """ISO 3166-1 alpha-2 country codes, upper-cased and de-duplicated."""
         regions: list[str] = []
         for index, raw in enumerate(values or ()):
             code = raw.strip().upper()
-            if not _REGION.match(code):
+            if not _is_country(code):
                 self.fail(
                     f"{field}.{index}",
                     ErrorCode.INVALID,
-                    f"{field} entries are 2-letter country codes",
+                    f"{field} entries are ISO 3166-1 alpha-2 country codes",
                 )
             elif code not in regions:
                 regions.append(code)

@@ -100,6 +100,9 @@ class GiftSend(SQLModel, table=True):
         enum_check("reason", GiftSendReason, "ck_gift_send_reason"),
         CheckConstraint("reserved_amount >= 0", name="ck_gift_send_reserved_non_negative"),
         CheckConstraint("original_value >= 0", name="ck_gift_send_value_non_negative"),
+        CheckConstraint(
+            "reserved_amount <= original_value", name="ck_gift_send_reserved_within_value"
+        ),
         UniqueConstraint(
             "organization_id", "idempotency_key", name="uq_gift_send_org_idempotency_key"
         ),
@@ -119,6 +122,9 @@ class GiftSend(SQLModel, table=True):
     reason: GiftSendReason = enum_field(GiftSendReason, GiftSendReason.MANUAL)
     status: GiftSendStatus = enum_field(GiftSendStatus, GiftSendStatus.OFFERED)
     link_token_hash: str = Field(max_length=64, unique=True, nullable=False)
+    link_salt: str | None = Field(default=None, max_length=64)
+    """With the secret key, re-derives the link for the offer email and reminders; the link
+    itself is never stored."""
     expires_at: dt.datetime = created_at_field()
     currency: str = Field(max_length=3, nullable=False)
     original_value: int = Field(default=0, sa_type=BigInteger, nullable=False)
@@ -127,6 +133,14 @@ class GiftSend(SQLModel, table=True):
     idempotency_key: str | None = Field(default=None, max_length=200)
     input_fingerprint: str | None = Field(default=None, max_length=64)
     sent_by_token_id: int | None = Field(default=None, foreign_key="api_token.id")
+    shipping_country: str | None = Field(default=None, max_length=2)
+    """Where it ships (set when redeemed with an address); the address itself lives in
+    ``shipping_details``, which marketer roles can't read."""
+    fulfil_attempts: int = Field(default=0, nullable=False)
+    claimed_at: dt.datetime | None = timestamp_field()
+    """When a worker last took it for fulfilment (the sweeper's lease starts here)."""
+    offer_emailed_at: dt.datetime | None = timestamp_field()
+    reminded_at: dt.datetime | None = timestamp_field()
     provider_reference: str | None = Field(default=None, max_length=200)
     failure_reason: str | None = Field(default=None, max_length=2000)
     created_at: dt.datetime = created_at_field()
@@ -171,3 +185,24 @@ class BudgetEntry(SQLModel, table=True):
     kind: BudgetEntryKind = enum_field(BudgetEntryKind, BudgetEntryKind.RESERVE)
     amount: int = Field(sa_type=BigInteger, nullable=False)
     created_at: dt.datetime = created_at_field()
+
+
+class ShippingDetails(SQLModel, table=True):
+    """Where a physical gift goes. Kept apart from the send so no marketer-facing query can
+    reach it; read only by fulfilment; deleted once ``purge_after`` passes."""
+
+    __tablename__ = "shipping_details"
+    __table_args__ = (Index("ix_shipping_details_purge_after", "purge_after"),)
+
+    send_id: int = Field(foreign_key="gift_send.id", primary_key=True)
+    organization_id: int = Field(foreign_key="organization.id", nullable=False)
+    name: str = Field(max_length=200, nullable=False)
+    line1: str = Field(max_length=200, nullable=False)
+    line2: str | None = Field(default=None, max_length=200)
+    city: str = Field(max_length=100, nullable=False)
+    region: str | None = Field(default=None, max_length=100)
+    postal_code: str | None = Field(default=None, max_length=20)
+    country: str = Field(max_length=2, nullable=False)
+    phone: str | None = Field(default=None, max_length=40)
+    created_at: dt.datetime = created_at_field()
+    purge_after: dt.datetime | None = timestamp_field()

@@ -1,4 +1,4 @@
-"""The only writer of gift sends: sending (idempotent by key) and cancelling.
+"""Marketer-side gift sends: sending (idempotent by key), batch sending and cancelling.
 
 Sending takes stock and budget with conditional UPDATEs inside the caller's transaction, so
 concurrent sends can't oversell an item or overspend a program; any failure rolls the whole
@@ -8,28 +8,28 @@ send back. The advocate's link token is returned once and only its hash is store
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
+from sqlmodel import select
 
 from advocacy.advocates.models import AdvocateStatus
 from advocacy.advocates.service import get_advocate
 from advocacy.db import utcnow
-from advocacy.errors import DomainError, ErrorCode
-from advocacy.gifting import budget
+from advocacy.errors import DomainError, DomainErrors, ErrorCode
+from advocacy.gifting import budget, lifecycle, stock
+from advocacy.gifting import jobs as gifting_jobs
 from advocacy.gifting.catalog_service import get_gift_item
+from advocacy.gifting.lifecycle import actor_of, record_event
+from advocacy.gifting.links import hash_link_token, link_token, new_link_salt
 from advocacy.gifting.models import (
-    GiftEvent,
     GiftItem,
     GiftSend,
     GiftSendReason,
     GiftSendStatus,
 )
 from advocacy.idempotency import earlier_result, fingerprint
+from advocacy.jobs import enqueue_after_commit
 from advocacy.programs.models import Program, ProgramStatus
 from advocacy.tenancy.models import Role
 from advocacy.tenancy.principal import Principal
@@ -58,29 +58,6 @@ class SentGift:
     replayed: bool
 
 
-def hash_link_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def actor_of(principal: Principal) -> str:
-    return f"token:{principal.token_id}" if principal.token_id is not None else "system"
-
-
-def record_event(
-    session: AsyncSession, send: GiftSend, kind: str, actor: str, **detail: object
-) -> None:
-    assert send.id is not None
-    session.add(
-        GiftEvent(
-            organization_id=send.organization_id,
-            send_id=send.id,
-            kind=kind,
-            actor=actor,
-            detail=detail,
-        )
-    )
-
-
 def _fingerprint(new: NewSend, expires_in_days: int) -> str:
     return fingerprint(
         {
@@ -105,26 +82,31 @@ async def _replay(
     return None if earlier is None else SentGift(earlier, link_token=None, replayed=True)
 
 
-async def _take_one(session: AsyncSession, item: GiftItem) -> None:
-    """One unit of stock, if the item counts stock at all."""
-    if item.inventory is None:
-        return
-    taken = await session.execute(
-        update(GiftItem)
-        .where(col(GiftItem.id) == item.id, col(GiftItem.inventory) > 0)
-        .values(inventory=col(GiftItem.inventory) - 1)
-        .returning(col(GiftItem.id))
+async def _program_and_item(
+    session: AsyncSession, principal: Principal, program_id: int, item_id: int
+) -> tuple[Program, GiftItem]:
+    """The program to pay from and the item to send, if a gift can go out with them now."""
+    program = await session.scalar(
+        select(Program).where(
+            Program.id == program_id, Program.organization_id == principal.organization_id
+        )
     )
-    if taken.first() is None:
-        raise DomainError(ErrorCode.OUT_OF_STOCK, "this item is out of stock", "itemId")
-
-
-async def _put_back_one(session: AsyncSession, item_id: int) -> None:
-    await session.execute(
-        update(GiftItem)
-        .where(col(GiftItem.id) == item_id, col(GiftItem.inventory).is_not(None))
-        .values(inventory=col(GiftItem.inventory) + 1)
-    )
+    if program is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "no such program", "programId")
+    if program.status != ProgramStatus.ACTIVE:
+        raise DomainError(
+            ErrorCode.INVALID_STATE, f"the program is {program.status}, not ACTIVE", "programId"
+        )
+    item = await get_gift_item(session, principal, item_id, "itemId")
+    if not item.active:
+        raise DomainError(ErrorCode.INVALID_STATE, "this item is archived", "itemId")
+    if item.currency != program.currency:
+        raise DomainError(
+            ErrorCode.INVALID,
+            f"the item is priced in {item.currency}; the program's budget is in {program.currency}",
+            "itemId",
+        )
+    return program, item
 
 
 async def send_gift(session: AsyncSession, principal: Principal, new: NewSend) -> SentGift:
@@ -142,31 +124,13 @@ async def send_gift(session: AsyncSession, principal: Principal, new: NewSend) -
         if replay is not None:
             return replay
 
-    program = await session.scalar(
-        select(Program).where(
-            Program.id == new.program_id, Program.organization_id == principal.organization_id
-        )
-    )
-    if program is None:
-        raise DomainError(ErrorCode.NOT_FOUND, "no such program", "programId")
-    if program.status != ProgramStatus.ACTIVE:
-        raise DomainError(
-            ErrorCode.INVALID_STATE, f"the program is {program.status}, not ACTIVE", "programId"
-        )
-    item = await get_gift_item(session, principal, new.item_id, "itemId")
-    if not item.active:
-        raise DomainError(ErrorCode.INVALID_STATE, "this item is archived", "itemId")
-    if item.currency != program.currency:
-        raise DomainError(
-            ErrorCode.INVALID,
-            f"the item is priced in {item.currency}; the program's budget is in {program.currency}",
-            "itemId",
-        )
+    program, item = await _program_and_item(session, principal, new.program_id, new.item_id)
     advocate = await get_advocate(session, principal, new.advocate_id, "advocateId")
     if advocate.status == AdvocateStatus.OPTED_OUT:
         raise DomainError(ErrorCode.INVALID_STATE, "the advocate has opted out", "advocateId")
 
-    token = secrets.token_urlsafe(32)
+    salt = new_link_salt()
+    token = link_token(salt)
     now = utcnow()
     send = GiftSend(
         organization_id=principal.organization_id,
@@ -178,6 +142,7 @@ async def send_gift(session: AsyncSession, principal: Principal, new: NewSend) -
         reason=new.reason,
         status=GiftSendStatus.OFFERED,
         link_token_hash=hash_link_token(token),
+        link_salt=salt,
         expires_at=now + dt.timedelta(days=expires_in_days),
         currency=item.currency,
         original_value=item.price,
@@ -191,37 +156,101 @@ async def send_gift(session: AsyncSession, principal: Principal, new: NewSend) -
     session.add(send)
     await session.flush()
     assert send.id is not None
-    await _take_one(session, item)
+    await stock.take_one(session, item)
     await budget.reserve(session, principal.organization_id, program.id or 0, send.id, item.price)
     record_event(session, send, "OFFERED", actor_of(principal), item_id=item.id, amount=item.price)
     await session.flush()
+    enqueue_after_commit(session, gifting_jobs.send_offer_email, send_id=send.id)
     return SentGift(send, link_token=token, replayed=False)
+
+
+MAX_BATCH = 500
+
+
+@dataclass
+class BatchSend:
+    """``sendGifts``: one item from one program to many advocates."""
+
+    advocate_ids: list[int]
+    item_id: int
+    program_id: int
+    message: str | None = None
+    expires_in_days: int | None = None
+    idempotency_key: str | None = None
+    """Each advocate's send gets ``<key>:<advocate id>``, so a retried batch replays."""
+
+
+@dataclass
+class BatchResult:
+    advocate_id: int
+    sent: SentGift | None = None
+    errors: list[DomainError] | None = None
+
+
+async def send_gifts(
+    session: AsyncSession, principal: Principal, batch: BatchSend
+) -> list[BatchResult]:
+    """Send to each advocate in its own savepoint: one advocate's failure (opted out, budget
+    or stock gone) is reported in their result and doesn't undo the others. Problems shared by
+    every send (bad message, inactive program or item) fail the whole call instead."""
+    principal.require(Role.MARKETER)
+    check = Checker()
+    if not batch.advocate_ids:
+        check.fail("advocateIds", ErrorCode.REQUIRED, "advocateIds must list at least one advocate")
+    elif len(batch.advocate_ids) > MAX_BATCH:
+        check.fail("advocateIds", ErrorCode.TOO_MANY, f"at most {MAX_BATCH} advocates per call")
+    check.text("message", batch.message, max_length=2000, required=False)
+    check.int_range("expiresInDays", batch.expires_in_days, low=1, high=MAX_EXPIRY_DAYS)
+    check.text("idempotencyKey", batch.idempotency_key, max_length=180, required=False)
+    check.done()
+    await _program_and_item(session, principal, batch.program_id, batch.item_id)
+
+    results: list[BatchResult] = []
+    seen: set[int] = set()
+    key = batch.idempotency_key.strip() if batch.idempotency_key else None
+    for advocate_id in batch.advocate_ids:
+        if advocate_id in seen:
+            duplicate = DomainError(ErrorCode.INVALID, "listed twice in advocateIds", "advocateId")
+            results.append(BatchResult(advocate_id, errors=[duplicate]))
+            continue
+        seen.add(advocate_id)
+        new = NewSend(
+            advocate_id=advocate_id,
+            item_id=batch.item_id,
+            program_id=batch.program_id,
+            message=batch.message,
+            expires_in_days=batch.expires_in_days,
+            idempotency_key=f"{key}:{advocate_id}" if key else None,
+        )
+        try:
+            async with session.begin_nested():
+                sent = await send_gift(session, principal, new)
+        except DomainError as error:
+            results.append(BatchResult(advocate_id, errors=[error]))
+        except DomainErrors as errors:
+            results.append(BatchResult(advocate_id, errors=errors.errors))
+        else:
+            results.append(BatchResult(advocate_id, sent=sent))
+    return results
 
 
 async def cancel_gift(session: AsyncSession, principal: Principal, send_id: int) -> GiftSend:
     """A marketer withdraws an offer the advocate hasn't acted on: budget and stock return."""
     principal.require(Role.MARKETER)
     send = await session.scalar(
-        select(GiftSend)
-        .where(GiftSend.id == send_id, GiftSend.organization_id == principal.organization_id)
-        .with_for_update()
+        select(GiftSend).where(
+            GiftSend.id == send_id, GiftSend.organization_id == principal.organization_id
+        )
     )
     if send is None:
         raise DomainError(ErrorCode.NOT_FOUND, "no such gift", "id")
-    if send.status != GiftSendStatus.OFFERED:
+    cancelled = await lifecycle.close(
+        session, send_id, GiftSendStatus.OFFERED, GiftSendStatus.CANCELLED, actor_of(principal)
+    )
+    if cancelled is None:
         raise DomainError(
             ErrorCode.INVALID_STATE,
             f"only an OFFERED gift can be cancelled; it is {send.status}",
             "id",
         )
-    amount = send.reserved_amount
-    send.status = GiftSendStatus.CANCELLED
-    send.reserved_amount = 0
-    send.closed_at = send.updated_at = utcnow()
-    await session.flush()
-    assert send.id is not None
-    await budget.release(session, send.organization_id, send.program_id, send.id, amount)
-    await _put_back_one(session, send.item_id)
-    record_event(session, send, "CANCELLED", actor_of(principal), released=amount)
-    await session.flush()
-    return send
+    return cancelled

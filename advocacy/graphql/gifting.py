@@ -8,9 +8,10 @@ from typing import Any
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from advocacy.config import get_settings
 from advocacy.dialect import dialect_name
+from advocacy.errors import DomainErrors
 from advocacy.gifting import catalog_service, send_service
+from advocacy.gifting.links import gift_url
 from advocacy.gifting.models import GiftItem as GiftItemModel
 from advocacy.gifting.models import GiftItemKind, GiftProvider, GiftSendReason, GiftSendStatus
 from advocacy.gifting.models import GiftSend as GiftSendModel
@@ -21,7 +22,7 @@ from advocacy.gifting.queries import (
     gift_sends_query,
 )
 from advocacy.graphql.context import Info
-from advocacy.graphql.errors import UserError
+from advocacy.graphql.errors import UserError, user_errors
 from advocacy.graphql.ids import decode_any_id, decode_id, encode_id, filter_id
 from advocacy.graphql.mutations import mutate
 from advocacy.graphql.pagination import Connection, connection_from_query
@@ -92,6 +93,12 @@ class GiftEvent:
     at: dt.datetime
 
 
+@strawberry.type(description="What marketers may know about a gift's delivery address.")
+class ShippingSummary:
+    country: str | None
+    address_given: bool
+
+
 @strawberry.type(description="A gift offered to an advocate from a program's budget.")
 class GiftSend(Node):
     pk: strawberry.Private[int]
@@ -102,7 +109,10 @@ class GiftSend(Node):
     status: GiftSendStatus
     reason: GiftSendReason
     message: str | None
-    amount: Money = strawberry.field(description="Reserved for (or spent on) this gift.")
+    amount: Money = strawberry.field(
+        description="The gift's value now: reserved while open, spent once fulfilled, "
+        "released when it ends otherwise."
+    )
     original_value: Money = strawberry.field(description="The value when sent: the swap cap.")
     expires_at: dt.datetime
     created_at: dt.datetime
@@ -111,6 +121,10 @@ class GiftSend(Node):
     closed_at: dt.datetime | None
     provider_reference: str | None
     failure_reason: str | None
+    shipping: ShippingSummary = strawberry.field(
+        description="Where it ships; the address itself is never shown to marketers."
+    )
+    fulfil_attempts: int
 
     @classmethod
     def from_row(cls, row: Any) -> GiftSend:
@@ -124,9 +138,7 @@ class GiftSend(Node):
             status=GiftSendStatus(row.status),
             reason=GiftSendReason(row.reason),
             message=row.message,
-            amount=Money(amount=BigInt(row.reserved_amount), currency=row.currency)
-            if row.status != GiftSendStatus.FULFILLED
-            else Money(amount=BigInt(row.original_value), currency=row.currency),
+            amount=Money(amount=BigInt(row.reserved_amount), currency=row.currency),
             original_value=Money(amount=BigInt(row.original_value), currency=row.currency),
             expires_at=row.expires_at,
             created_at=row.created_at,
@@ -135,6 +147,10 @@ class GiftSend(Node):
             closed_at=row.closed_at,
             provider_reference=row.provider_reference,
             failure_reason=row.failure_reason,
+            shipping=ShippingSummary(
+                country=row.shipping_country, address_given=row.shipping_country is not None
+            ),
+            fulfil_attempts=row.fulfil_attempts,
         )
 
     @strawberry.field
@@ -199,6 +215,41 @@ class SendGiftPayload:
     )
     replayed: bool = False
     errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="One item from one program to many advocates (at most 500).")
+class SendGiftsInput:
+    advocate_ids: list[strawberry.ID]
+    item_id: strawberry.ID
+    program_id: strawberry.ID
+    message: str | None = None
+    expires_in_days: int | None = None
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Each advocate's send is keyed `<key>:<advocate>`: retrying the call "
+        "replays the sends that went out and retries the ones that failed.",
+    )
+
+
+@strawberry.type(description="What happened for one advocate of a sendGifts call.")
+class SendGiftsResult:
+    advocate_id: strawberry.ID
+    gift_send: GiftSend | None
+    gift_link: str | None
+    replayed: bool
+    errors: list[UserError]
+
+
+@strawberry.type
+class SendGiftsPayload:
+    results: list[SendGiftsResult] = strawberry.field(
+        default_factory=list, description="One per advocate, in the order given."
+    )
+    sent_count: int = 0
+    failed_count: int = 0
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Problems with the whole call; then nothing was sent."
+    )
 
 
 @strawberry.input
@@ -270,6 +321,25 @@ class GiftItemPayload:
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
+def _link(token: str | None) -> str | None:
+    return None if token is None else gift_url(token)
+
+
+def _batch_payload(results: list[send_service.BatchResult]) -> SendGiftsPayload:
+    rows = [
+        SendGiftsResult(
+            advocate_id=strawberry.ID(encode_id("Advocate", result.advocate_id)),
+            gift_send=GiftSend.from_row(result.sent.send) if result.sent else None,
+            gift_link=_link(result.sent.link_token) if result.sent else None,
+            replayed=result.sent.replayed if result.sent else False,
+            errors=user_errors(DomainErrors(result.errors)) if result.errors else [],
+        )
+        for result in results
+    ]
+    sent = sum(1 for row in rows if row.gift_send is not None)
+    return SendGiftsPayload(results=rows, sent_count=sent, failed_count=len(rows) - sent)
+
+
 def _item_payload(item: GiftItemModel) -> GiftItemPayload:
     return GiftItemPayload(gift_item=GiftItem.from_row(item))
 
@@ -300,6 +370,13 @@ def _send_filter(flt: GiftSendFilterInput | None) -> GiftSendFilter:
     )
 
 
+async def gift_sends_connection(
+    info: Info, flt: GiftSendFilter, first: int | None, after: str | None
+) -> Connection[GiftSend]:
+    query = gift_sends_query(info.context.organization_id, flt)
+    return await connection_from_query(info.context.session, query, GiftSend.from_row, first, after)
+
+
 @strawberry.type
 class GiftingQuery:
     @strawberry.field(permission_classes=[CanRead], description="Gift sends, newest first.")
@@ -310,9 +387,7 @@ class GiftingQuery:
         after: str | None = None,
         filter: GiftSendFilterInput | None = None,
     ) -> Connection[GiftSend]:
-        ctx = info.context
-        query = gift_sends_query(ctx.organization_id, _send_filter(filter))
-        return await connection_from_query(ctx.session, query, GiftSend.from_row, first, after)
+        return await gift_sends_connection(info, _send_filter(filter), first, after)
 
     @strawberry.field(permission_classes=[CanRead])
     async def gift_send(self, info: Info, id: strawberry.ID) -> GiftSend | None:
@@ -359,14 +434,37 @@ class GiftingMutation:
             return await send_service.send_gift(session, principal, new)
 
         def sent(result: send_service.SentGift) -> SendGiftPayload:
-            link = None
-            if result.link_token is not None:
-                link = f"{get_settings().public_url}/gift/{result.link_token}"
             return SendGiftPayload(
-                gift_send=GiftSend.from_row(result.send), gift_link=link, replayed=result.replayed
+                gift_send=GiftSend.from_row(result.send),
+                gift_link=_link(result.link_token),
+                replayed=result.replayed,
             )
 
         return await mutate(info, work, SendGiftPayload, sent)
+
+    @strawberry.mutation(
+        permission_classes=[CanWrite],
+        description="Send one item to up to 500 advocates; each advocate's send succeeds or "
+        "fails on its own (per-advocate results).",
+    )
+    async def send_gifts(self, info: Info, input: SendGiftsInput) -> SendGiftsPayload:
+        async def work(
+            session: AsyncSession, principal: Principal
+        ) -> list[send_service.BatchResult]:
+            batch = send_service.BatchSend(
+                advocate_ids=[
+                    decode_id(raw, "Advocate", f"advocateIds.{index}")
+                    for index, raw in enumerate(input.advocate_ids)
+                ],
+                item_id=decode_id(input.item_id, "GiftItem", "itemId"),
+                program_id=decode_id(input.program_id, "Program", "programId"),
+                message=input.message,
+                expires_in_days=input.expires_in_days,
+                idempotency_key=input.idempotency_key,
+            )
+            return await send_service.send_gifts(session, principal, batch)
+
+        return await mutate(info, work, SendGiftsPayload, _batch_payload)
 
     @strawberry.mutation(
         permission_classes=[CanWrite],

@@ -21,9 +21,16 @@ P_co = TypeVar("P_co", covariant=True)
 log = logging.getLogger("advocacy.graphql")
 
 Work = Callable[[AsyncSession, Principal], Awaitable[T]]
+PublicWork = Callable[[AsyncSession], Awaitable[T]]
+"""Work for a caller without a principal: an advocate holding a gift link."""
 
 
 async def run_mutation(info: Info, work: Work[T]) -> T | list[UserError]:
+    """Run ``work`` for the authenticated principal as one transaction (``run_transaction``)."""
+    return await run_transaction(info, lambda session: work(session, info.context.actor))
+
+
+async def run_transaction(info: Info, work: PublicWork[T]) -> T | list[UserError]:
     """Run ``work`` as one transaction on the request's session.
 
     Success commits. A ``DomainError`` rolls everything back and becomes payload errors, so
@@ -36,7 +43,7 @@ async def run_mutation(info: Info, work: Work[T]) -> T | list[UserError]:
     for attempt in (1, 2):
         try:
             await begin_write(session)
-            result = await work(session, ctx.actor)
+            result = await work(session)
             await session.commit()
         except (DomainError, DomainErrors) as error:
             await session.rollback()
@@ -74,3 +81,16 @@ async def mutate(
     if isinstance(result, list):
         return payload(errors=result)
     return on_success(result)
+
+
+async def mutate_public(
+    info: Info,
+    work: PublicWork[T],
+    payload: _ErrorPayload[P],
+    on_success: Callable[[T], Awaitable[P]],
+) -> P:
+    """``mutate`` for unauthenticated callers; ``on_success`` may read more (after commit)."""
+    result = await run_transaction(info, work)
+    if isinstance(result, list):
+        return payload(errors=result)
+    return await on_success(result)

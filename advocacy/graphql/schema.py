@@ -23,6 +23,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from advocacy.config import Settings, get_settings
+from advocacy.graphql.advocate_gift import AdvocateGiftMutation, AdvocateGiftQuery
 from advocacy.graphql.advocates import AdvocateMutation, AdvocateQuery
 from advocacy.graphql.errors import ApiError, log, should_mask
 from advocacy.graphql.execution import FastLeafExecutionContext, install_lean_resolvers
@@ -32,9 +33,13 @@ from advocacy.graphql.programs import ProgramMutation, ProgramQuery
 from advocacy.graphql.scalars import SCALAR_MAP
 from advocacy.graphql.tenancy import TenancyMutation, TenancyQuery
 
-Query = merge_types("Query", (TenancyQuery, NodeQuery, AdvocateQuery, ProgramQuery, GiftingQuery))
+Query = merge_types(
+    "Query",
+    (TenancyQuery, NodeQuery, AdvocateQuery, ProgramQuery, GiftingQuery, AdvocateGiftQuery),
+)
 Mutation = merge_types(
-    "Mutation", (TenancyMutation, AdvocateMutation, ProgramMutation, GiftingMutation)
+    "Mutation",
+    (TenancyMutation, AdvocateMutation, ProgramMutation, GiftingMutation, AdvocateGiftMutation),
 )
 
 

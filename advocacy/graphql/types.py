@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 import strawberry
 from sqlalchemy import Row, Select
@@ -16,6 +16,8 @@ from advocacy.advocates.queries import (
     advocates_query,
     with_accounts,
 )
+from advocacy.gifting.models import GiftSendStatus
+from advocacy.gifting.queries import GiftSendFilter
 from advocacy.graphql.context import Info
 from advocacy.graphql.ids import encode_id
 from advocacy.graphql.pagination import (
@@ -28,7 +30,10 @@ from advocacy.programs.models import ProgramStatus
 from advocacy.tenancy.models import Role
 
 if TYPE_CHECKING:
+    from advocacy.graphql.gifting import GiftSend
     from advocacy.graphql.loaders import Loaders
+
+GiftSendRef = Annotated["GiftSend", strawberry.lazy("advocacy.graphql.gifting")]
 
 T = TypeVar("T")
 
@@ -266,6 +271,19 @@ class Program(Node):
             info, milestones_query(ctx.organization_id, flt), first, after
         )
 
+    @strawberry.field(description="Gifts sent from this program's budget, newest first.")
+    async def gift_sends(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        statuses: list[GiftSendStatus] | None = None,
+    ) -> Connection[GiftSendRef]:
+        from advocacy.graphql.gifting import gift_sends_connection
+
+        flt = GiftSendFilter(program_id=self.pk, statuses=tuple(statuses) if statuses else None)
+        return await gift_sends_connection(info, flt, first, after)
+
 
 @strawberry.type(description="A customer who promotes the brand.")
 class Advocate(Node):
@@ -330,6 +348,19 @@ class Advocate(Node):
         return maybe_later(
             self.load_milestones(info.context.loaders, first, after, kinds, statuses, program_id)
         )
+
+    @strawberry.field(description="Gifts sent to this advocate, newest first.")
+    async def gift_sends(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        statuses: list[GiftSendStatus] | None = None,
+    ) -> Connection[GiftSendRef]:
+        from advocacy.graphql.gifting import gift_sends_connection
+
+        flt = GiftSendFilter(advocate_id=self.pk, statuses=tuple(statuses) if statuses else None)
+        return await gift_sends_connection(info, flt, first, after)
 
     def load_milestones(
         self,

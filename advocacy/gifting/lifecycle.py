@@ -1,0 +1,97 @@
+"""Gift send transitions (DESIGN.md §4 lifecycle) and the event history.
+
+A transition is one conditional UPDATE (``WHERE id = :id AND status IN (:from)``) that returns
+the row it moved; ``None`` means someone else moved it first, and the caller reports that
+rather than causing a second effect. Closing a send releases its reservation and stock in the
+same transaction, so budget and inventory are settled exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import ColumnElement, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from advocacy.db import utcnow
+from advocacy.gifting import budget, stock
+from advocacy.gifting.models import GiftEvent, GiftSend, GiftSendStatus
+from advocacy.tenancy.principal import Principal
+
+OPEN = (GiftSendStatus.OFFERED, GiftSendStatus.REDEEMED, GiftSendStatus.FULFILLING)
+"""States that hold a budget reservation."""
+
+
+def actor_of(principal: Principal) -> str:
+    return f"token:{principal.token_id}" if principal.token_id is not None else "system"
+
+
+def record_event(
+    session: AsyncSession, send: GiftSend, kind: str, actor: str, **detail: object
+) -> None:
+    assert send.id is not None
+    session.add(
+        GiftEvent(
+            organization_id=send.organization_id,
+            send_id=send.id,
+            kind=kind,
+            actor=actor,
+            detail=detail,
+        )
+    )
+
+
+async def transition(
+    session: AsyncSession,
+    send_id: int,
+    from_: GiftSendStatus | Iterable[GiftSendStatus],
+    to: GiftSendStatus | None,
+    *conditions: ColumnElement[bool],
+    **values: Any,
+) -> GiftSend | None:
+    """Move send ``send_id`` from one of ``from_`` to ``to`` (``None``: keep the status, e.g.
+    a swap) setting ``values``, if ``conditions`` hold; the moved row, or ``None``."""
+    froms = [from_] if isinstance(from_, GiftSendStatus) else list(from_)
+    if to is not None:
+        values["status"] = to
+    values.setdefault("updated_at", utcnow())
+    statement = (
+        update(GiftSend)
+        .where(col(GiftSend.id) == send_id, col(GiftSend.status).in_(froms), *conditions)
+        .values(**values)
+        .returning(GiftSend)
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def close(
+    session: AsyncSession,
+    send_id: int,
+    from_: GiftSendStatus | Iterable[GiftSendStatus],
+    to: GiftSendStatus,
+    actor: str,
+    *conditions: ColumnElement[bool],
+    failure_reason: str | None = None,
+    **detail: object,
+) -> GiftSend | None:
+    """End a send without fulfilment (declined, expired, cancelled, failed): its reservation
+    and its unit of stock come back."""
+    now = utcnow()
+    values: dict[str, Any] = {"closed_at": now}
+    if failure_reason is not None:
+        values["failure_reason"] = failure_reason[:2000]
+        detail["reason"] = failure_reason[:500]
+    send = await transition(session, send_id, from_, to, *conditions, **values)
+    if send is None:
+        return None
+    assert send.id is not None
+    await budget.release(
+        session, send.organization_id, send.program_id, send.id, send.reserved_amount
+    )
+    await stock.put_back_one(session, send.item_id)
+    record_event(session, send, str(to), actor, released=send.reserved_amount, **detail)
+    await session.flush()
+    return send

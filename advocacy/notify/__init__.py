@@ -1,0 +1,1 @@
+"""Outgoing email: an outbox table, or SMTP when configured."""
