@@ -23,6 +23,7 @@ from advocacy import jobs
 from advocacy.db import dispose_engine, get_engine, new_session
 from advocacy.graphql.context import Context
 from advocacy.graphql.schema import default_schema
+from advocacy.scheduler import run_scheduler
 from advocacy.tenancy.service import authenticate
 
 log = logging.getLogger("advocacy.app")
@@ -99,9 +100,15 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         worker = jobs.start_embedded_worker() if embedded_worker else None
+        stop = asyncio.Event()
+        # Embedded: no separate scheduler process, so this one runs the periodic jobs too.
+        ticking = asyncio.create_task(run_scheduler(stop)) if worker is not None else None
         try:
             yield
         finally:
+            stop.set()
+            if ticking is not None:
+                await ticking
             if worker is not None:
                 worker.stop()
             await dispose_engine()

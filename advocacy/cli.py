@@ -134,6 +134,32 @@ def worker(
 
 
 @app.command()
+def scheduler(
+    once: Annotated[bool, typer.Option(help="Enqueue the periodic jobs once and exit.")] = False,
+) -> None:
+    """Enqueue the periodic jobs (expiry, reminders, sweep, purge) every
+    ADVOCACY_SCHEDULER_INTERVAL_SECONDS. Run one; a second is harmless."""
+    import asyncio
+    import signal
+
+    from advocacy.scheduler import enqueue_periodic_jobs, run_scheduler
+
+    _configure_logging()
+    if once:
+        typer.echo(f"enqueued {enqueue_periodic_jobs()} periodic job(s)")
+        return
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await run_scheduler(stop)
+
+    asyncio.run(main())
+
+
+@app.command()
 def migrate(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Apply database migrations (Alembic) up to REVISION."""
     from advocacy.migrate import upgrade
