@@ -187,9 +187,13 @@ class BatchResult:
     errors: list[DomainError] | None = None
 
 
-async def send_gifts(
-    session: AsyncSession, principal: Principal, batch: BatchSend
-) -> list[BatchResult]:
+@dataclass
+class BatchOutcome:
+    results: list[BatchResult]
+    """One per advocate, in the order given."""
+
+
+async def send_gifts(session: AsyncSession, principal: Principal, batch: BatchSend) -> BatchOutcome:
     """Send to each advocate in its own savepoint: one advocate's failure (opted out, budget
     or stock gone) is reported in their result and doesn't undo the others. Problems shared by
     every send (bad message, inactive program or item) fail the whole call instead."""
@@ -231,7 +235,7 @@ async def send_gifts(
             results.append(BatchResult(advocate_id, errors=errors.errors))
         else:
             results.append(BatchResult(advocate_id, sent=sent))
-    return results
+    return BatchOutcome(results)
 
 
 async def cancel_gift(session: AsyncSession, principal: Principal, send_id: int) -> GiftSend:

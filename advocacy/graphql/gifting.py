@@ -325,7 +325,7 @@ def _link(token: str | None) -> str | None:
     return None if token is None else gift_url(token)
 
 
-def _batch_payload(results: list[send_service.BatchResult]) -> SendGiftsPayload:
+def _batch_payload(outcome: send_service.BatchOutcome) -> SendGiftsPayload:
     rows = [
         SendGiftsResult(
             advocate_id=strawberry.ID(encode_id("Advocate", result.advocate_id)),
@@ -334,7 +334,7 @@ def _batch_payload(results: list[send_service.BatchResult]) -> SendGiftsPayload:
             replayed=result.sent.replayed if result.sent else False,
             errors=user_errors(DomainErrors(result.errors)) if result.errors else [],
         )
-        for result in results
+        for result in outcome.results
     ]
     sent = sum(1 for row in rows if row.gift_send is not None)
     return SendGiftsPayload(results=rows, sent_count=sent, failed_count=len(rows) - sent)
@@ -448,9 +448,7 @@ class GiftingMutation:
         "fails on its own (per-advocate results).",
     )
     async def send_gifts(self, info: Info, input: SendGiftsInput) -> SendGiftsPayload:
-        async def work(
-            session: AsyncSession, principal: Principal
-        ) -> list[send_service.BatchResult]:
+        async def work(session: AsyncSession, principal: Principal) -> send_service.BatchOutcome:
             batch = send_service.BatchSend(
                 advocate_ids=[
                     decode_id(raw, "Advocate", f"advocateIds.{index}")

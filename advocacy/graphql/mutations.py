@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from sqlalchemy.exc import IntegrityError
@@ -25,12 +26,19 @@ PublicWork = Callable[[AsyncSession], Awaitable[T]]
 """Work for a caller without a principal: an advocate holding a gift link."""
 
 
-async def run_mutation(info: Info, work: Work[T]) -> T | list[UserError]:
+@dataclass(frozen=True)
+class Refused:
+    """What a mutation's work ended in when it was rolled back: the payload's errors."""
+
+    errors: list[UserError]
+
+
+async def run_mutation(info: Info, work: Work[T]) -> T | Refused:
     """Run ``work`` for the authenticated principal as one transaction (``run_transaction``)."""
     return await run_transaction(info, lambda session: work(session, info.context.actor))
 
 
-async def run_transaction(info: Info, work: PublicWork[T]) -> T | list[UserError]:
+async def run_transaction(info: Info, work: PublicWork[T]) -> T | Refused:
     """Run ``work`` as one transaction on the request's session.
 
     Success commits. A ``DomainError`` rolls everything back and becomes payload errors, so
@@ -47,18 +55,20 @@ async def run_transaction(info: Info, work: PublicWork[T]) -> T | list[UserError
             await session.commit()
         except (DomainError, DomainErrors) as error:
             await session.rollback()
-            return user_errors(error)
+            return Refused(user_errors(error))
         except IntegrityError:
             await session.rollback()
             if attempt == 2:
                 log.warning("mutation kept conflicting with concurrent writes", exc_info=True)
-                return [
-                    UserError(
-                        field=None,
-                        code=ErrorCode.ALREADY_EXISTS,
-                        message="a concurrent change conflicted with this one; try again",
-                    )
-                ]
+                return Refused(
+                    [
+                        UserError(
+                            field=None,
+                            code=ErrorCode.ALREADY_EXISTS,
+                            message="a concurrent change conflicted with this one; try again",
+                        )
+                    ]
+                )
             continue
         except BaseException:
             await session.rollback()
@@ -78,8 +88,8 @@ async def mutate(
     """``run_mutation``, then the payload: ``payload(errors=…)`` on failure, else
     ``on_success(result)``."""
     result = await run_mutation(info, work)
-    if isinstance(result, list):
-        return payload(errors=result)
+    if isinstance(result, Refused):
+        return payload(errors=result.errors)
     return on_success(result)
 
 
@@ -91,6 +101,6 @@ async def mutate_public(
 ) -> P:
     """``mutate`` for unauthenticated callers; ``on_success`` may read more (after commit)."""
     result = await run_transaction(info, work)
-    if isinstance(result, list):
-        return payload(errors=result)
+    if isinstance(result, Refused):
+        return payload(errors=result.errors)
     return await on_success(result)

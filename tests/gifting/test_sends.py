@@ -6,29 +6,21 @@ import asyncio
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
 
 from advocacy.advocates.models import AdvocateStatus
-from advocacy.db import unit_of_work
-from advocacy.gifting import catalog_service
-from advocacy.gifting.models import BudgetEntry, BudgetEntryKind, GiftItemKind
-from advocacy.graphql.ids import decode_id, encode_id
-from advocacy.programs.models import Program
-from advocacy.tenancy.principal import system_principal
+from advocacy.graphql.ids import encode_id
 from tests.conftest import Org
 from tests.fixtures.api import Api
 from tests.fixtures.factories import make_advocate, make_program
+from tests.fixtures.gifting import (
+    SEND,
+    STOCK,
+    assert_ledger_balances,
+    budget_of,
+    make_item,
+    setup,
+)
 
-SEND = """
-mutation Send($input: SendGiftInput!) {
-  sendGift(input: $input) {
-    giftLink replayed
-    giftSend { id status reason message amount { amount currency } expiresAt
-               item { name } advocate { email } program { name } events { kind actor } }
-    errors { field code message }
-  }
-}
-"""
 CANCEL = """
 mutation Cancel($id: ID!) {
   cancelGift(input: {id: $id}) {
@@ -36,62 +28,6 @@ mutation Cancel($id: ID!) {
   }
 }
 """
-BUDGET = "query($id: ID!) { program(id: $id) { budget { total reserved spent remaining } } }"
-STOCK = "query($id: ID!) { giftItem(id: $id) { inventory } }"
-
-
-async def make_item(org: Org, **overrides: Any) -> str:
-    fields: dict[str, Any] = {
-        "name": "Coffee card",
-        "kind": GiftItemKind.GIFT_CARD,
-        "price": 2500,
-        "currency": "USD",
-    }
-    fields.update(overrides)
-    async with unit_of_work() as session:
-        item = await catalog_service.create_gift_item(
-            session, system_principal(org.id), catalog_service.NewGiftItem(**fields)
-        )
-    return encode_id("GiftItem", item.id or 0)
-
-
-async def setup(org: Org, budget: int = 10_000, **item: Any) -> dict[str, str]:
-    program = await make_program(org.id, budget_total=budget)
-    advocate = await make_advocate(org.id)
-    return {
-        "programId": encode_id("Program", program.id or 0),
-        "advocateId": encode_id("Advocate", advocate.id or 0),
-        "itemId": await make_item(org, **item),
-    }
-
-
-async def budget_of(api: Api, program_id: str) -> dict[str, int]:
-    return dict((await api(BUDGET, {"id": program_id}))["program"]["budget"])
-
-
-async def ledger_balances(org: Org, program_id: str) -> None:
-    """The cached totals equal what the ledger says, and never exceed the budget."""
-    async with unit_of_work() as session:
-        rows = (
-            await session.execute(
-                select(BudgetEntry.kind, func.sum(BudgetEntry.amount))
-                .where(BudgetEntry.organization_id == org.id)
-                .group_by(BudgetEntry.kind)
-            )
-        ).all()
-        program = await session.scalar(
-            select(Program).where(
-                Program.organization_id == org.id,
-                Program.id == decode_id(program_id, "Program", "programId"),
-            )
-        )
-    sums = {kind: int(total) for kind, total in rows}
-    reserved = sums.get(BudgetEntryKind.RESERVE, 0) - sums.get(BudgetEntryKind.RELEASE, 0)
-    reserved -= sums.get(BudgetEntryKind.SPEND, 0)
-    assert program is not None
-    assert program.budget_reserved == reserved
-    assert program.budget_spent == sums.get(BudgetEntryKind.SPEND, 0)
-    assert program.budget_reserved + program.budget_spent <= program.budget_total
 
 
 async def test_send_reserves_budget_takes_stock_and_returns_the_link_once(
@@ -114,7 +50,7 @@ async def test_send_reserves_budget_takes_stock_and_returns_the_link_once(
         "remaining": 7500,
     }
     assert (await marketer(STOCK, {"id": ids["itemId"]}))["giftItem"]["inventory"] == 2
-    await ledger_balances(org, ids["programId"])
+    await assert_ledger_balances(org.id)
 
 
 async def test_same_idempotency_key_replays_without_a_second_reservation(
@@ -158,7 +94,7 @@ async def test_cancel_gives_budget_and_stock_back_once(marketer: Api, org: Org) 
     assert [(e["field"], e["code"]) for e in again["errors"]] == [("id", "INVALID_STATE")]
     assert (await budget_of(marketer, ids["programId"]))["reserved"] == 0
     assert (await marketer(STOCK, {"id": ids["itemId"]}))["giftItem"]["inventory"] == 2
-    await ledger_balances(org, ids["programId"])
+    await assert_ledger_balances(org.id)
 
 
 @pytest.mark.parametrize(
@@ -253,4 +189,84 @@ async def test_fifty_concurrent_sends_never_overspend_or_oversell(
     assert count["giftSends"]["totalCount"] == winners
     if inventory is not None:
         assert (await marketer(STOCK, {"id": ids["itemId"]}))["giftItem"]["inventory"] == 0
-    await ledger_balances(org, ids["programId"])
+    await assert_ledger_balances(org.id)
+
+
+SEND_MANY = """
+mutation($input: SendGiftsInput!) {
+  sendGifts(input: $input) {
+    sentCount failedCount
+    results { advocateId replayed giftLink giftSend { id status } errors { field code } }
+    errors { field code }
+  }
+}
+"""
+
+
+async def test_send_gifts_reports_each_advocate_and_keeps_the_ones_that_worked(
+    marketer: Api, org: Org
+) -> None:
+    ids = await setup(org, budget=3 * 2500)
+    others = [await make_advocate(org.id) for _ in range(3)]
+    opted_out = await make_advocate(org.id, status=AdvocateStatus.OPTED_OUT)
+    advocate_ids = [ids["advocateId"]] + [encode_id("Advocate", a.id or 0) for a in others]
+    advocate_ids.insert(1, encode_id("Advocate", opted_out.id or 0))
+    advocate_ids.append(ids["advocateId"])
+    batch = {
+        "advocateIds": advocate_ids,
+        "itemId": ids["itemId"],
+        "programId": ids["programId"],
+        "idempotencyKey": "q4-thanks",
+    }
+    result = (await marketer(SEND_MANY, {"input": batch}))["sendGifts"]
+    assert result["errors"] == [] and (result["sentCount"], result["failedCount"]) == (3, 3)
+    outcome = [
+        (r["advocateId"], r["giftSend"]["status"] if r["giftSend"] else r["errors"][0]["code"])
+        for r in result["results"]
+    ]
+    assert outcome == [
+        (advocate_ids[0], "OFFERED"),
+        (advocate_ids[1], "INVALID_STATE"),
+        (advocate_ids[2], "OFFERED"),
+        (advocate_ids[3], "OFFERED"),
+        (advocate_ids[4], "BUDGET_EXCEEDED"),
+        (advocate_ids[5], "INVALID"),
+    ]
+    assert all(r["giftLink"] for r in result["results"] if r["giftSend"])
+    assert (await budget_of(marketer, ids["programId"]))["reserved"] == 3 * 2500
+    again = (await marketer(SEND_MANY, {"input": batch}))["sendGifts"]
+    assert again["sentCount"] == 3
+    assert [r["replayed"] for r in again["results"] if r["giftSend"]] == [True, True, True]
+    assert (await marketer("{ giftSends { totalCount } }"))["giftSends"]["totalCount"] == 3
+    await assert_ledger_balances(org.id)
+
+
+async def test_send_gifts_refuses_a_bad_call_as_a_whole(marketer: Api, org: Org) -> None:
+    ids = await setup(org)
+    base = {"itemId": ids["itemId"], "programId": ids["programId"]}
+    empty = (await marketer(SEND_MANY, {"input": {**base, "advocateIds": []}}))["sendGifts"]
+    assert empty["errors"] == [{"field": "advocateIds", "code": "REQUIRED"}]
+    too_many = [ids["advocateId"]] * 501
+    big = (await marketer(SEND_MANY, {"input": {**base, "advocateIds": too_many}}))["sendGifts"]
+    assert big["errors"] == [{"field": "advocateIds", "code": "TOO_MANY"}]
+    archived = await make_item(org, name="Gone", active=False)
+    gone = {**base, "itemId": archived, "advocateIds": [ids["advocateId"]]}
+    refused = (await marketer(SEND_MANY, {"input": gone}))["sendGifts"]
+    assert refused["errors"] == [{"field": "itemId", "code": "INVALID_STATE"}]
+    assert (await marketer("{ giftSends { totalCount } }"))["giftSends"]["totalCount"] == 0
+
+
+async def test_gift_sends_are_listed_on_their_advocate_and_program(marketer: Api, org: Org) -> None:
+    ids = await setup(org)
+    first = (await marketer(SEND, {"input": ids}))["sendGift"]["giftSend"]["id"]
+    second = (await marketer(SEND, {"input": ids}))["sendGift"]["giftSend"]["id"]
+    await marketer(CANCEL, {"id": first})
+    nested = await marketer(
+        """query($a: ID!, $p: ID!) {
+          advocate(id: $a) { giftSends { totalCount nodes { id } } }
+          program(id: $p) { giftSends(statuses: [CANCELLED]) { totalCount nodes { id } } }
+        }""",
+        {"a": ids["advocateId"], "p": ids["programId"]},
+    )
+    assert [n["id"] for n in nested["advocate"]["giftSends"]["nodes"]] == [second, first]
+    assert nested["program"]["giftSends"] == {"totalCount": 1, "nodes": [{"id": first}]}
