@@ -88,7 +88,16 @@ def enqueue_after_commit(
 @event.listens_for(Session, "after_commit")
 def _send_pending(session: Session) -> None:
     for broker, message in session.info.pop(_PENDING, []):
-        broker.enqueue(message)
+        try:
+            broker.enqueue(message)
+        except Exception:
+            # The work is committed and its rows say what's left to do; the sweeper finds them
+            # again. Failing the request now would report a committed change as failed.
+            log.warning(
+                "could not enqueue %s (the sweeper will pick it up)",
+                message.actor_name,
+                exc_info=True,
+            )
 
 
 @event.listens_for(Session, "after_rollback")

@@ -118,3 +118,23 @@ async def test_a_failed_attempt_is_rolled_back_and_retried(
     assert attempts[advocate.id] == 2
     assert seen_titles[advocate.id] == ["Engineer", "Engineer"]  # the failed write rolled back
     assert await title_of(advocate.id) == "Champion"
+
+
+class UnreachableBroker(StubBroker):
+    def enqueue(self, message: Any, *, delay: int | None = None) -> Any:
+        raise ConnectionError("broker down")
+
+
+async def test_a_broker_outage_after_commit_does_not_undo_or_fail_the_work(org: Org) -> None:
+    """The rows are committed and say what is left to do; the sweeper rings again later."""
+    down = UnreachableBroker()
+    down.add_middleware(AsyncIO())
+    retitle = declare(down)
+    advocate = await make_advocate(org.id, title="Engineer")
+    async with unit_of_work() as session:
+        await session.execute(
+            update(Advocate).where(Advocate.id == advocate.id).values(title="Saved")  # type: ignore[arg-type]
+        )
+        jobs.enqueue_after_commit(session, retitle, advocate_id=advocate.id, title="Champion")
+    assert await title_of(advocate.id or 0) == "Saved"
+    down.close()

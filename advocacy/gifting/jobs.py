@@ -67,6 +67,11 @@ async def sweep_stuck(session: AsyncSession) -> None:
         log.warning("re-enqueueing %d stuck gift send(s)", len(stuck))
     for send_id in stuck:
         jobs.enqueue_after_commit(session, fulfil, send_id=send_id)
+    unsent = await periodic.offers_not_emailed(session)
+    if unsent:
+        log.warning("re-enqueueing %d offer email(s) never sent", len(unsent))
+    for send_id in unsent:
+        jobs.enqueue_after_commit(session, send_offer_email, send_id=send_id)
 
 
 @jobs.actor("gifting.purge_shipping", queue="periodic", max_retries=3)

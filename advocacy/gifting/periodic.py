@@ -123,6 +123,25 @@ async def offers_to_remind(session: AsyncSession, now: dt.datetime | None = None
     return list(rows)
 
 
+async def offers_not_emailed(session: AsyncSession, now: dt.datetime | None = None) -> list[int]:
+    """Open offers whose email should long have gone out (a message lost with the broker)."""
+    now = now or utcnow()
+    stale = now - dt.timedelta(seconds=get_settings().fulfil_lease_seconds)
+    rows = await session.scalars(
+        select(SEND.c.id)
+        .where(
+            SEND.c.status == GiftSendStatus.OFFERED,
+            SEND.c.offer_emailed_at.is_(None),
+            SEND.c.link_salt.is_not(None),
+            SEND.c.created_at < stale,
+            SEND.c.expires_at > now,
+        )
+        .order_by(SEND.c.id)
+        .limit(1000)
+    )
+    return list(rows)
+
+
 async def purge_shipping(session: AsyncSession, now: dt.datetime | None = None) -> int:
     """Delete shipping addresses whose retention has passed."""
     now = now or utcnow()

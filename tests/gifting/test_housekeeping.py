@@ -203,3 +203,16 @@ async def test_with_smtp_configured_the_offer_goes_to_a_real_smtp_server(
     assert message["Subject"] == "Test Org sent you a gift"
     assert f"/gift/{sent.token}" in message.get_content()
     assert await outbox_for(pk(sent)) == []
+
+
+async def test_the_sweep_finds_offers_whose_email_never_went_out(
+    marketer: Api, org: Org, configure: Callable[..., None]
+) -> None:
+    configure(fulfil_lease_seconds=60)
+    lost, emailed, recent = [await send_one(marketer, await setup(org)) for _ in range(3)]
+    an_hour_ago = utcnow() - dt.timedelta(hours=1)
+    await age(pk(lost), created_at=an_hour_ago)
+    await age(pk(emailed), created_at=an_hour_ago, offer_emailed_at=an_hour_ago)
+    async with unit_of_work() as session:
+        due = await periodic.offers_not_emailed(session)
+    assert pk(lost) in due and pk(emailed) not in due and pk(recent) not in due
