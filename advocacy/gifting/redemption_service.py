@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from advocacy.db import utcnow
 from advocacy.dialect import dialect_name, json_array_contains, json_array_is_empty
@@ -76,7 +77,8 @@ async def _open_offer(session: AsyncSession, token: str) -> GiftSend:
     return send
 
 
-def _options_query(send: GiftSend, *, donations: bool):  # type: ignore[no-untyped-def]
+def _options_query(send: GiftSend, *, donations: bool) -> SelectOfScalar[GiftItem]:
+    """Items of the gift's organization and currency worth no more than it was when sent."""
     kind = col(GiftItem.kind)
     return select(GiftItem).where(
         GiftItem.organization_id == send.organization_id,

@@ -7,6 +7,7 @@ from typing import Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.scalars import JSON
 
 from advocacy.dialect import dialect_name
 from advocacy.errors import DomainErrors
@@ -88,9 +89,15 @@ strawberry.enum(GiftSendReason)
 
 @strawberry.type(description="Something that happened to a gift, in order.")
 class GiftEvent:
-    kind: str
+    kind: str = strawberry.field(
+        description="OFFERED, EMAILED, REMINDED, SWAPPED, REDEEMED, DONATED, FULFILLING, RETRY, "
+        "FULFILLED, FAILED, DECLINED, EXPIRED or CANCELLED."
+    )
     actor: str = strawberry.field(description="token:<id>, advocate, system or worker.")
     at: dt.datetime
+    detail: JSON = strawberry.field(
+        description="What changed: amounts, items swapped, attempt numbers, provider errors."
+    )
 
 
 @strawberry.type(description="What marketers may know about a gift's delivery address.")
@@ -180,7 +187,10 @@ class GiftSend(Node):
     @strawberry.field(description="The history, oldest first.")
     async def events(self, info: Info) -> list[GiftEvent]:
         rows = await info.context.loaders.send_events.load(self.pk)
-        return [GiftEvent(kind=row.kind, actor=row.actor, at=row.created_at) for row in rows]
+        return [
+            GiftEvent(kind=row.kind, actor=row.actor, at=row.created_at, detail=row.detail)
+            for row in rows
+        ]
 
 
 @strawberry.input(description="All given conditions must hold.")

@@ -57,7 +57,7 @@ MARKETER_VIEW = """
 query($id: ID!) {
   giftSend(id: $id) {
     status amount { amount } originalValue { amount } item { name }
-    shipping { country addressGiven } events { kind actor }
+    shipping { country addressGiven } events { kind actor detail }
   }
 }
 """
@@ -125,6 +125,10 @@ async def test_swaps_move_reservation_and_stock_and_never_exceed_the_original_va
     view = (await marketer(MARKETER_VIEW, {"id": sent.send_id}))["giftSend"]
     assert [e["kind"] for e in view["events"]] == ["OFFERED", "SWAPPED", "SWAPPED"]
     assert view["events"][1]["actor"] == "advocate"
+    assert view["events"][1]["detail"] == {
+        "from_item_id": decode_id(card, "GiftItem", "id"),
+        "to_item_id": decode_id(items["cheaper"], "GiftItem", "id"),
+    }
     await assert_ledger_balances(org.id)
 
 
