@@ -8,25 +8,16 @@ statements and orjson. Both payloads are checked once, then each is driven under
 from __future__ import annotations
 
 import datetime as dt
-import itertools
-import os
-import re
-import secrets
-import string
-import sys
-from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from contextlib import AbstractContextManager
 from typing import Any
 
 import httpx
 import orjson
 
-from bench.config import BENCH_DATABASE, RESULTS_DIR, VENV_BIN, BenchError
+from bench.config import BENCH_DATABASE, RESULTS_DIR, BenchError
 from bench.context import BenchContext
 from bench.loadgen import HttpRequest, LoadResult
-from bench.servers import free_port, running_server
+from bench.servers import api_server, log_problems, uvicorn_server
 
 NAME = "advocates"
 PAGE_SIZES = (100, 10)
@@ -53,39 +44,9 @@ BASELINE_NOTE = (
 )
 
 
-def _server_env(extra: dict[str, str]) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ADVOCACY_", "BENCH_"))}
-    return {**env, **extra}
-
-
-@contextmanager
-def _api_server(ctx: BenchContext) -> Iterator[str]:
-    port = free_port()
-    alphabet = string.ascii_letters + string.digits
-    env = _server_env(
-        {
-            "ADVOCACY_DATABASE_URL": ctx.config.sqlalchemy_url(BENCH_DATABASE),
-            "ADVOCACY_ENVIRONMENT": "production",
-            "ADVOCACY_SECRET_KEY": "".join(secrets.choice(alphabet) for _ in range(64)),
-            "ADVOCACY_LOG_LEVEL": "warning",
-        }
-    )
-    argv = [str(VENV_BIN / "advocacy"), "serve", "--host", "127.0.0.1", "--port", str(port)]
-    argv += ["--workers", "1"]
-    with running_server("API server", argv, port=port, env=env, log_path=API_LOG) as url:
-        yield url
-
-
-@contextmanager
-def _baseline_server(ctx: BenchContext) -> Iterator[str]:
-    port = free_port()
-    env = _server_env(
-        {"BENCH_BASELINE_DSN": ctx.config.dsn(BENCH_DATABASE), "BENCH_BASELINE_ORG": "bench"}
-    )
-    argv = [sys.executable, "-m", "uvicorn", "bench.baseline_app:app", "--host", "127.0.0.1"]
-    argv += ["--port", str(port), "--workers", "1", "--log-level", "warning", "--no-access-log"]
-    with running_server("baseline server", argv, port=port, env=env, log_path=BASELINE_LOG) as url:
-        yield url
+def _baseline_server(ctx: BenchContext) -> AbstractContextManager[str]:
+    env = {"BENCH_BASELINE_DSN": ctx.config.dsn(BENCH_DATABASE), "BENCH_BASELINE_ORG": "bench"}
+    return uvicorn_server("baseline server", "bench.baseline_app:app", env, BASELINE_LOG)
 
 
 def _api_request(base_url: str, secret: str, first: int) -> HttpRequest:
@@ -140,7 +101,7 @@ def _first_difference(a: Any, b: Any, path: str = "data") -> str | None:
 def _measure_api(ctx: BenchContext) -> tuple[dict[int, LoadResult], dict[int, Any]]:
     results: dict[int, LoadResult] = {}
     pages: dict[int, Any] = {}
-    with _api_server(ctx) as url:
+    with api_server(ctx.config, API_LOG) as url:
         for first in PAGE_SIZES:
             request = _api_request(url, ctx.seeded.token_secret, first)
             pages[first] = _fetch_page(request, first, f"API first={first}")
@@ -164,25 +125,6 @@ def _measure_baseline(
     return results, differences
 
 
-def _log_problems(path: Path) -> str:
-    """A one-line summary of the errors a server logged, e.g. ``3 ERROR (ClientDisconnect x3)``."""
-    try:
-        lines = path.read_text(errors="replace").splitlines()
-    except OSError:
-        return "no log"
-    errors = sum(1 for line in lines if line.startswith(("ERROR", "CRITICAL")))
-    # A traceback ends with its exception's name, unindented, right after indented lines.
-    exceptions = Counter(
-        match[1]
-        for previous, line in itertools.pairwise(lines)
-        if previous.startswith(" ") and (match := re.match(r"^([A-Za-z_][\w.]*)(?::|$)", line))
-    )
-    if not errors and not exceptions:
-        return "clean"
-    detail = ", ".join(f"{name} x{count}" for name, count in exceptions.most_common())
-    return f"{errors} ERROR lines" + (f" ({detail})" if detail else "")
-
-
 def _print_report(
     api: dict[int, LoadResult],
     baseline: dict[int, LoadResult],
@@ -204,8 +146,8 @@ def _print_report(
         verdict = "identical" if differences[first] is None else f"DIFFER: {differences[first]}"
         print(f"payloads first={first}: {verdict}")
     print(BASELINE_NOTE)
-    print(f"API server log {API_LOG}: {_log_problems(API_LOG)}")
-    print(f"baseline server log {BASELINE_LOG}: {_log_problems(BASELINE_LOG)}")
+    print(f"API server log {API_LOG}: {log_problems(API_LOG)}")
+    print(f"baseline server log {BASELINE_LOG}: {log_problems(BASELINE_LOG)}")
 
 
 def run(ctx: BenchContext) -> dict[str, Any]:
@@ -252,9 +194,9 @@ def run(ctx: BenchContext) -> dict[str, Any]:
         "payload_differences": {str(first): diff for first, diff in differences.items()},
         "logs": {
             "api": str(API_LOG),
-            "api_problems": _log_problems(API_LOG),
+            "api_problems": log_problems(API_LOG),
             "baseline": str(BASELINE_LOG),
-            "baseline_problems": _log_problems(BASELINE_LOG),
+            "baseline_problems": log_problems(BASELINE_LOG),
         },
     }
     RESULT_FILE.parent.mkdir(parents=True, exist_ok=True)

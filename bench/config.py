@@ -11,6 +11,8 @@ RESULTS_DIR = ROOT / "bench" / "results"
 VENV_BIN = ROOT / ".venv" / "bin"
 
 BENCH_DATABASE = "advocacy_bench"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
+"""Database 13 of the local Redis (14 and 15 are left to other tools)."""
 
 
 class BenchError(Exception):
@@ -42,6 +44,10 @@ class BenchConfig:
     connections: int
     loadgen: str
     """``auto`` (wrk if it can be had, else Python), ``wrk`` or ``python``."""
+    redis_url: str
+    """A Redis database the benchmarks own: they empty it (FLUSHDB) before using it."""
+    only: tuple[str, ...] = ()
+    """Names of the benchmarks to run; empty: all of them."""
 
     def dsn(self, database: str) -> str:
         """A libpq-style URL, as asyncpg takes it."""
@@ -63,4 +69,17 @@ class BenchConfig:
             warmup=_env_float("BENCH_WARMUP", 3.0),
             connections=int(_env_float("BENCH_CONNECTIONS", 8)),
             loadgen=loadgen,
+            redis_url=os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL),
+            only=tuple(
+                name.strip() for name in os.environ.get("BENCH_ONLY", "").split(",") if name.strip()
+            ),
         )
+
+
+NOOP_ACTOR = "bench.noop"
+"""The fulfilment benchmark's no-op job (bench/noop_actor.py), on a queue of its own."""
+NOOP_QUEUE = "bench"
+NOOP_COUNTER_KEY = "bench:noop:done"
+"""The Redis counter each no-op message increments."""
+NOOP_FIRST_KEY = "bench:noop:first"
+"""When (``time.time()``) the first no-op message since the counter was reset ran."""

@@ -1,7 +1,11 @@
 """Closed-loop HTTP load on loopback: wrk when it can be had, else a lean asyncio client.
 
 Both keep ``connections`` keep-alive connections busy for a fixed duration, each sending the
-next request as soon as the previous answer is read, and report requests/s, p50 and p99.
+next request as soon as the previous answer is read, and report requests/s, p50 and p99. A
+request may cycle through several bodies (one per request, round-robin across connections: a
+Lua ``request`` function for wrk) and count the answers containing given markers (a Lua
+``response`` function for wrk). wrk stops on the clock and drops the requests still in flight,
+uncounted; the asyncio client waits for them (``LoadGenerator.max_uncounted``).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 from bench.config import BenchError
@@ -31,6 +36,13 @@ class HttpRequest:
     method: str = "GET"
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
+    bodies: tuple[bytes, ...] = ()
+    """If given (one line each, no newlines), request number i of a run, counted across all
+    connections, sends ``bodies[(first_body + i) % len(bodies)]`` instead of ``body``."""
+    first_body: int = 0
+    markers: tuple[str, ...] = ()
+    """Substrings to look for in 2xx answers: ``LoadResult.marked[k]`` counts the answers that
+    contain ``markers[k]``."""
 
 
 @dataclass(frozen=True)
@@ -42,8 +54,10 @@ class LoadResult:
     rps: float
     p50_ms: float
     p99_ms: float
+    marked: tuple[int, ...] = ()
+    """Per ``HttpRequest.markers``: how many 2xx answers contained it."""
 
-    def as_dict(self) -> dict[str, float | int]:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -53,6 +67,11 @@ class LoadGenerator:
     def describe(self) -> str:
         return self.name
 
+    def max_uncounted(self, connections: int) -> int:
+        """How many requests a run may have sent whose answers it never counted: those still
+        in flight when it stopped (the server may well have carried them out)."""
+        return 0
+
     def run(self, request: HttpRequest, *, duration: float, connections: int) -> LoadResult:
         raise NotImplementedError
 
@@ -60,14 +79,48 @@ class LoadGenerator:
 # --- wrk ------------------------------------------------------------------------------------
 
 _WRK_DONE = """
+threads = {}
+setup = function(thread) table.insert(threads, thread) end
+
 done = function(summary, latency, requests)
   local e = summary.errors
+  local counts = {}
+  for i = 1, #markers do counts[i] = 0 end
+  for _, thread in ipairs(threads) do
+    local marked = thread:get("marked")
+    for i = 1, #markers do counts[i] = counts[i] + marked[i] end
+  end
   io.write(string.format(
     "BENCH_RESULT {\\"requests\\":%d,\\"duration_us\\":%d,\\"errors\\":%d," ..
-    "\\"p50_us\\":%d,\\"p99_us\\":%d}\\n",
+    "\\"p50_us\\":%d,\\"p99_us\\":%d,\\"marked\\":[%s]}\\n",
     summary.requests, summary.duration,
     e.connect + e.read + e.write + e.status + e.timeout,
-    latency:percentile(50), latency:percentile(99)))
+    latency:percentile(50), latency:percentile(99), table.concat(counts, ",")))
+end
+"""
+
+# One Lua state per wrk thread and we run one thread, so ``next_body`` counts across all
+# connections.
+_WRK_BODIES = """
+local bodies = {}
+for line in io.lines(BODIES_PATH) do bodies[#bodies + 1] = line end
+local next_body = FIRST_BODY
+request = function()
+  local body = bodies[next_body % #bodies + 1]
+  next_body = next_body + 1
+  return wrk.format(nil, nil, nil, body)
+end
+"""
+
+_WRK_MARKERS = """
+marked = {}
+for i = 1, #markers do marked[i] = 0 end
+response = function(status, headers, body)
+  if status >= 200 and status < 300 then
+    for i = 1, #markers do
+      if string.find(body, markers[i], 1, true) then marked[i] = marked[i] + 1 end
+    end
+  end
 end
 """
 
@@ -77,12 +130,21 @@ def _lua_string(text: str) -> str:
     return f'"{escaped}"'
 
 
-def _wrk_script(request: HttpRequest) -> str:
+def _wrk_script(request: HttpRequest, bodies_path: str | None) -> str:
     lines = [f"wrk.method = {_lua_string(request.method)}"]
     if request.body:
         lines.append(f"wrk.body = {_lua_string(request.body.decode())}")
     for name, value in request.headers.items():
         lines.append(f"wrk.headers[{_lua_string(name)}] = {_lua_string(value)}")
+    lines.append("markers = {" + ", ".join(map(_lua_string, request.markers)) + "}")
+    if bodies_path is not None:
+        lines.append(
+            _WRK_BODIES.replace("BODIES_PATH", _lua_string(bodies_path)).replace(
+                "FIRST_BODY", str(request.first_body)
+            )
+        )
+    if request.markers:
+        lines.append(_WRK_MARKERS)
     return "\n".join(lines) + "\n" + _WRK_DONE
 
 
@@ -130,6 +192,7 @@ def _parse_wrk(output: str) -> LoadResult:
         rps=data["requests"] / seconds if seconds else 0.0,
         p50_ms=data["p50_us"] / 1000,
         p99_ms=data["p99_us"] / 1000,
+        marked=tuple(data.get("marked", ())),
     )
 
 
@@ -144,9 +207,20 @@ class WrkLoadGenerator(LoadGenerator):
         version = re.match(r"wrk (\S+)", (result.stdout or result.stderr).strip())
         return f"wrk {version[1]}" if version else "wrk"
 
+    def max_uncounted(self, connections: int) -> int:
+        # wrk stops on the clock: each connection may have a request out that it drops.
+        return connections
+
     def run(self, request: HttpRequest, *, duration: float, connections: int) -> LoadResult:
+        bodies_path: str | None = None
+        if request.bodies:
+            if any(b"\n" in body for body in request.bodies):
+                raise BenchError("wrk takes request bodies one per line: no newlines in them")
+            with tempfile.NamedTemporaryFile("wb", suffix=".bodies", delete=False) as bodies:
+                bodies.write(b"\n".join(request.bodies) + b"\n")
+            bodies_path = bodies.name
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-            script.write(_wrk_script(request))
+            script.write(_wrk_script(request, bodies_path))
         try:
             argv = [
                 self.binary,
@@ -164,6 +238,8 @@ class WrkLoadGenerator(LoadGenerator):
             )
         finally:
             os.unlink(script.name)
+            if bodies_path is not None:
+                os.unlink(bodies_path)
         if done.returncode != 0:
             raise BenchError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
         return _parse_wrk(done.stdout)
@@ -195,17 +271,17 @@ def _install_wrk() -> str | None:
 # --- Python fallback ------------------------------------------------------------------------
 
 
-def _raw_request(request: HttpRequest, host: str, path: str) -> bytes:
+def _raw_request(request: HttpRequest, body: bytes, host: str, path: str) -> bytes:
     headers = {"Host": host, "Connection": "keep-alive", **request.headers}
-    if request.body or request.method != "GET":
-        headers["Content-Length"] = str(len(request.body))
+    if body or request.method != "GET":
+        headers["Content-Length"] = str(len(body))
     head = f"{request.method} {path} HTTP/1.1\r\n"
     head += "".join(f"{name}: {value}\r\n" for name, value in headers.items())
-    return (head + "\r\n").encode() + request.body
+    return (head + "\r\n").encode() + body
 
 
-async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
-    """(status, keep-alive) after reading one whole response."""
+async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bool, bytes]:
+    """(status, keep-alive, body) after reading one whole response."""
     head = await reader.readuntil(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
     status = int(lines[0].split(" ", 2)[1])
@@ -213,36 +289,50 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
     for line in lines[1:]:
         name, _, value = line.partition(":")
         headers[name.strip().lower()] = value.strip().lower()
+    body = b""
     if headers.get("transfer-encoding") == "chunked":
         while True:
             size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
-            await reader.readexactly(size + 2)
+            body += (await reader.readexactly(size + 2))[:size]
             if size == 0:
                 break
     else:
-        await reader.readexactly(int(headers.get("content-length", "0")))
-    return status, headers.get("connection") != "close"
+        body = await reader.readexactly(int(headers.get("content-length", "0")))
+    return status, headers.get("connection") != "close", body
 
 
 @dataclass
 class _Tally:
+    markers: tuple[bytes, ...]
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
+    sent: int = 0
+    marked: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.marked = [0] * len(self.markers)
+
+    def count_markers(self, body: bytes) -> None:
+        for index, marker in enumerate(self.markers):
+            if marker in body:
+                self.marked[index] += 1
 
 
 async def _connection_loop(
-    host: str, port: int, raw: bytes, deadline: float, tally: _Tally
+    host: str, port: int, raws: list[bytes], first: int, deadline: float, tally: _Tally
 ) -> None:
     reader: asyncio.StreamReader | None = None
     writer: asyncio.StreamWriter | None = None
     while time.perf_counter() < deadline and len(tally.latencies) < MAX_REQUESTS:
         started = time.perf_counter()
+        raw = raws[(first + tally.sent) % len(raws)]
+        tally.sent += 1
         try:
             async with asyncio.timeout(REQUEST_TIMEOUT):
                 if writer is None or reader is None:
                     reader, writer = await asyncio.open_connection(host, port)
                 writer.write(raw)
-                status, keep_alive = await _read_response(reader)
+                status, keep_alive, body = await _read_response(reader)
         except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
             tally.errors += 1
             if writer is not None:
@@ -251,6 +341,7 @@ async def _connection_loop(
             continue
         if 200 <= status < 300:
             tally.latencies.append(time.perf_counter() - started)
+            tally.count_markers(body)
         else:
             tally.errors += 1
         if not keep_alive:
@@ -271,12 +362,14 @@ async def _python_load(request: HttpRequest, duration: float, connections: int) 
     url = urlsplit(request.url)
     host, port = url.hostname or "127.0.0.1", url.port or 80
     path = url.path + (f"?{url.query}" if url.query else "")
-    raw = _raw_request(request, f"{host}:{port}", path or "/")
-    tally = _Tally()
+    bodies = request.bodies or (request.body,)
+    raws = [_raw_request(request, body, f"{host}:{port}", path or "/") for body in bodies]
+    tally = _Tally(tuple(marker.encode() for marker in request.markers))
     started = time.perf_counter()
     deadline = started + duration
+    first = request.first_body
     await asyncio.gather(
-        *(_connection_loop(host, port, raw, deadline, tally) for _ in range(connections))
+        *(_connection_loop(host, port, raws, first, deadline, tally) for _ in range(connections))
     )
     seconds = time.perf_counter() - started
     latencies = sorted(tally.latencies)
@@ -287,6 +380,7 @@ async def _python_load(request: HttpRequest, duration: float, connections: int) 
         rps=len(latencies) / seconds,
         p50_ms=_percentile(latencies, 50) * 1000,
         p99_ms=_percentile(latencies, 99) * 1000,
+        marked=tuple(tally.marked),
     )
 
 

@@ -1,7 +1,9 @@
 """``make bench``: check PostgreSQL, seed it once, then run every benchmark in order.
 
 Knobs (environment): BENCH_DURATION (s per measurement, default 10), BENCH_WARMUP (s, 3),
-BENCH_CONNECTIONS (8), BENCH_LOADGEN (auto | wrk | python), BENCH_PG_HOST / _PORT / _USER.
+BENCH_CONNECTIONS (8), BENCH_LOADGEN (auto | wrk | python), BENCH_PG_HOST / _PORT / _USER,
+BENCH_REDIS_URL (redis://127.0.0.1:6379/13: a database the gifting benchmarks own and empty),
+BENCH_ONLY (comma-separated benchmark names, e.g. ``sendGift,fulfilment``; default all).
 Results go to bench/results/ (git-ignored).
 """
 
@@ -14,7 +16,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from bench import advocates_query
+from bench import advocates_query, fulfilment_throughput, send_gift
 from bench.config import BenchConfig, BenchError
 from bench.context import BenchContext
 from bench.loadgen import choose_load_generator
@@ -24,6 +26,8 @@ Benchmark = Callable[[BenchContext], dict[str, Any]]
 
 BENCHMARKS: list[tuple[str, Benchmark]] = [
     (advocates_query.NAME, advocates_query.run),
+    (send_gift.NAME, send_gift.run),
+    (fulfilment_throughput.NAME, fulfilment_throughput.run),
 ]
 """Run in this order against one seeded database. Add new benchmarks here."""
 
@@ -38,9 +42,18 @@ def _machine_info(postgres_version: str, loadgen: str) -> dict[str, Any]:
     }
 
 
+def _selected(only: tuple[str, ...]) -> list[tuple[str, Benchmark]]:
+    names = [name for name, _ in BENCHMARKS]
+    unknown = [name for name in only if name not in names]
+    if unknown:
+        raise BenchError(f"BENCH_ONLY names unknown benchmarks {unknown}; known: {names}")
+    return [(name, benchmark) for name, benchmark in BENCHMARKS if not only or name in only]
+
+
 def main() -> int:
     try:
         config = BenchConfig.from_env()
+        selected = _selected(config.only)
         postgres_version = asyncio.run(check_postgres(config))
         loadgen = choose_load_generator(config.loadgen)
         machine = _machine_info(postgres_version, loadgen.describe())
@@ -56,7 +69,7 @@ def main() -> int:
             f"{seeded.milestones} milestones in {seeded.seconds:.1f}s"
         )
         context = BenchContext(config=config, seeded=seeded, loadgen=loadgen, machine=machine)
-        for name, benchmark in BENCHMARKS:
+        for name, benchmark in selected:
             print(f"\n=== {name} ===")
             benchmark(context)
     except BenchError as error:
