@@ -1,7 +1,9 @@
 """The program budget ledger: reserve, release, spend.
 
-Each operation is one conditional UPDATE of the program's cached totals plus one ledger row,
-in the caller's transaction. The UPDATE's condition (and a CHECK constraint behind it) makes
+Each operation is one ledger row plus one (conditional) UPDATE of the program's cached totals,
+in the caller's transaction, the UPDATE last: it locks the program's row until commit, and every
+other send, swap or fulfilment of the program waits for that lock, so callers keep it as close
+to their commit as they can. The UPDATE's condition (and a CHECK constraint behind it) makes
 overspending impossible even when many requests race for the last of a budget: PostgreSQL
 serializes them on the program row and re-checks the condition for each.
 """
@@ -40,8 +42,15 @@ async def _record(
 async def reserve(
     session: AsyncSession, organization_id: int, program_id: int, send_id: int, amount: int
 ) -> None:
-    """Set ``amount`` aside for a send, or fail with BUDGET_EXCEEDED."""
+    """Set ``amount`` aside for a send, or fail with BUDGET_EXCEEDED.
+
+    The ledger row goes first and the conditional UPDATE last: the UPDATE locks the program's
+    row until the transaction ends, and every send to the program waits on that lock, so
+    callers make it their last statement before committing (a failure rolls the row back)."""
     if amount > 0:
+        await _record(
+            session, organization_id, program_id, send_id, BudgetEntryKind.RESERVE, amount
+        )
         reserved = await session.execute(
             update(Program)
             .where(
@@ -58,9 +67,6 @@ async def reserve(
                 "the program's remaining budget is too small",
                 "programId",
             )
-        await _record(
-            session, organization_id, program_id, send_id, BudgetEntryKind.RESERVE, amount
-        )
 
 
 async def release(
@@ -68,13 +74,13 @@ async def release(
 ) -> None:
     """Give a reservation back (cancelled, declined, expired, failed, or a cheaper swap)."""
     if amount > 0:
+        await _record(
+            session, organization_id, program_id, send_id, BudgetEntryKind.RELEASE, amount
+        )
         await session.execute(
             update(Program)
             .where(col(Program.id) == program_id)
             .values(budget_reserved=col(Program.budget_reserved) - amount)
-        )
-        await _record(
-            session, organization_id, program_id, send_id, BudgetEntryKind.RELEASE, amount
         )
 
 
@@ -83,6 +89,7 @@ async def spend(
 ) -> None:
     """Turn a reservation into spend (fulfilled)."""
     if amount > 0:
+        await _record(session, organization_id, program_id, send_id, BudgetEntryKind.SPEND, amount)
         await session.execute(
             update(Program)
             .where(col(Program.id) == program_id)
@@ -91,4 +98,3 @@ async def spend(
                 budget_spent=col(Program.budget_spent) + amount,
             )
         )
-        await _record(session, organization_id, program_id, send_id, BudgetEntryKind.SPEND, amount)

@@ -69,7 +69,10 @@ async def _claim(session: AsyncSession, send_id: int) -> GiftSend | None:
 async def _order(session: AsyncSession, send: GiftSend) -> tuple[GiftItem, Order]:
     item = await session.get_one(GiftItem, send.item_id)
     advocate = await session.get_one(Advocate, send.advocate_id)
-    shipping = await session.get(ShippingDetails, send.id)
+    # Only a redemption with an address records a shipping country; skip the lookup otherwise.
+    shipping = None
+    if send.shipping_country is not None:
+        shipping = await session.get(ShippingDetails, send.id)
     address = None
     if shipping is not None:
         address = {
@@ -107,7 +110,7 @@ async def _schedule_purge(session: AsyncSession, send_id: int) -> None:
     )
 
 
-async def _settle(send_id: int, reference: str, attempt: int) -> None:
+async def _settle(send_id: int, reference: str, attempt: int, has_address: bool) -> None:
     async with job_unit_of_work() as session:
         now = utcnow()
         send = await lifecycle.transition(
@@ -121,16 +124,17 @@ async def _settle(send_id: int, reference: str, attempt: int) -> None:
         if send is None:
             log.info("send %s was settled by another worker", send_id)
             return
-        await budget.spend(
-            session, send.organization_id, send.program_id, send_id, send.reserved_amount
-        )
-        await _schedule_purge(session, send_id)
         lifecycle.record_event(
             session, send, "FULFILLED", WORKER, reference=reference, attempt=attempt
         )
+        if has_address:
+            await _schedule_purge(session, send_id)
+        await budget.spend(
+            session, send.organization_id, send.program_id, send_id, send.reserved_amount
+        )
 
 
-async def _fail(send_id: int, reason: str, attempt: int) -> None:
+async def _fail(send_id: int, reason: str, attempt: int, has_address: bool) -> None:
     async with job_unit_of_work() as session:
         failed = await lifecycle.close(
             session,
@@ -141,7 +145,7 @@ async def _fail(send_id: int, reason: str, attempt: int) -> None:
             failure_reason=reason,
             attempt=attempt,
         )
-        if failed is not None:
+        if failed is not None and has_address:
             await _schedule_purge(session, send_id)
             log.warning("send %s failed after %d attempt(s): %s", send_id, attempt, reason)
 
@@ -164,20 +168,21 @@ async def fulfil(send_id: int) -> None:
             return
         attempt = send.fulfil_attempts
         item, order = await _order(session, send)
+        has_address = order.shipping is not None
         lifecycle.record_event(session, send, "FULFILLING", WORKER, attempt=attempt)
     try:
         provider = provider_for(item.provider)
         reference = await provider.fulfil(order, idempotency_key(send_id))
     except PermanentFulfilmentError as error:
-        await _fail(send_id, f"the provider refused the order: {error}", attempt)
+        await _fail(send_id, f"the provider refused the order: {error}", attempt, has_address)
     except TransientFulfilmentError as error:
         if attempt >= get_settings().fulfil_max_attempts:
-            await _fail(send_id, f"gave up after {attempt} attempts: {error}", attempt)
+            await _fail(send_id, f"gave up after {attempt} attempts: {error}", attempt, has_address)
             return
         await _hand_back(send_id, str(error), attempt)
         raise RetryLater(f"send {send_id}: {error}") from error
     else:
-        await _settle(send_id, reference, attempt)
+        await _settle(send_id, reference, attempt, has_address)
 
 
 async def stuck_send_ids(session: AsyncSession, limit: int = 1000) -> list[int]:

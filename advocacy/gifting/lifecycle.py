@@ -88,10 +88,9 @@ async def close(
     if send is None:
         return None
     assert send.id is not None
+    record_event(session, send, str(to), actor, released=send.reserved_amount, **detail)
+    await stock.put_back_one(session, send.item_id)
     await budget.release(
         session, send.organization_id, send.program_id, send.id, send.reserved_amount
     )
-    await stock.put_back_one(session, send.item_id)
-    record_event(session, send, str(to), actor, released=send.reserved_amount, **detail)
-    await session.flush()
     return send

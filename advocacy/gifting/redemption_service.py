@@ -153,6 +153,9 @@ async def _change_item(session: AsyncSession, send: GiftSend, item: GiftItem) ->
     )
     if moved is None:
         raise invalid_link()
+    lifecycle.record_event(
+        session, moved, "SWAPPED", ADVOCATE, from_item_id=old_item_id, to_item_id=item.id
+    )
     await stock.take_one(session, item)
     await stock.put_back_one(session, old_item_id)
     difference = item.price - old_amount
@@ -160,9 +163,6 @@ async def _change_item(session: AsyncSession, send: GiftSend, item: GiftItem) ->
         await budget.release(session, send.organization_id, send.program_id, send.id, -difference)
     elif difference > 0:
         await budget.reserve(session, send.organization_id, send.program_id, send.id, difference)
-    lifecycle.record_event(
-        session, moved, "SWAPPED", ADVOCATE, from_item_id=old_item_id, to_item_id=item.id
-    )
     await session.flush()
     return moved
 

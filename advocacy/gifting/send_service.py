@@ -156,10 +156,10 @@ async def send_gift(session: AsyncSession, principal: Principal, new: NewSend) -
     session.add(send)
     await session.flush()
     assert send.id is not None
-    await stock.take_one(session, item)
-    await budget.reserve(session, principal.organization_id, program.id or 0, send.id, item.price)
     record_event(session, send, "OFFERED", actor_of(principal), item_id=item.id, amount=item.price)
-    await session.flush()
+    await stock.take_one(session, item)
+    # Last: from here until commit every other send to this program waits on its row lock.
+    await budget.reserve(session, principal.organization_id, program.id or 0, send.id, item.price)
     enqueue_after_commit(session, gifting_jobs.send_offer_email, send_id=send.id)
     return SentGift(send, link_token=token, replayed=False)
 
