@@ -23,6 +23,7 @@ from advocacy import jobs
 from advocacy.db import dispose_engine, get_engine, new_session
 from advocacy.graphql.context import Context
 from advocacy.graphql.schema import default_schema
+from advocacy.referrals.http import referral_redirect
 from advocacy.scheduler import run_scheduler
 from advocacy.tenancy.service import authenticate
 
@@ -118,6 +119,7 @@ def create_app(
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/r/{code}", referral_redirect),
         ],
         lifespan=lifespan,
     )

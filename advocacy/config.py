@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     """How long a REDEEMED or FULFILLING send may sit before the sweeper enqueues it again;
     longer than a fulfilment attempt can take."""
 
+    default_landing_url: str | None = None
+    """Where a referral link with an unknown code goes (404 when unset); known organizations'
+    revoked codes go to their own fallback URL."""
+
     smtp_url: str | None = None
     """``smtp://user:password@host:port`` (``smtps://`` for TLS, ``?starttls=1``); unset: emails
     go to the ``email_outbox`` table instead."""

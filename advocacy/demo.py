@@ -22,6 +22,7 @@ from advocacy.gifting import catalog_service
 from advocacy.gifting.models import GiftItem, GiftItemKind
 from advocacy.programs import service as program_service
 from advocacy.programs.models import Program, ProgramStatus
+from advocacy.referrals import settings_service
 from advocacy.tenancy import service as tenancy_service
 from advocacy.tenancy.models import ApiToken, Organization, Role
 from advocacy.tenancy.principal import system_principal
@@ -246,7 +247,31 @@ async def seed_demo(session: AsyncSession) -> DemoResult:
                 assert recorded.milestone.id is not None
                 await milestone_service.approve_milestone(session, principal, recorded.milestone.id)
     await _catalog(session, organization.id)
+    await _referrals(session, organization.id, program.id)
     return DemoResult(organization.id, token, len(advocates), milestones)
+
+
+async def _referrals(session: AsyncSession, organization_id: int, program_id: int) -> None:
+    """A referral program landing on an example page: the referrer gets the coffee card, the
+    friend plants trees (donation), no refund window so the demo shows rewards at once."""
+    if await settings_service.get_settings_row(session, organization_id) is not None:
+        return
+    items: dict[str, int] = dict(
+        (
+            await session.execute(
+                select(GiftItem.name, GiftItem.id).where(
+                    GiftItem.organization_id == organization_id
+                )
+            )
+        ).all()
+    )
+    config = settings_service.ReferralConfig(
+        program_id=program_id,
+        landing_url="https://example.com/welcome",
+        referrer_item_id=items.get("Coffee gift card"),
+        friend_item_id=items.get("Plant ten trees"),
+    )
+    await settings_service.configure_referrals(session, system_principal(organization_id), config)
 
 
 async def _catalog(session: AsyncSession, organization_id: int) -> None:

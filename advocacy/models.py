@@ -6,6 +6,12 @@ from advocacy.advocates.models import Account, Advocate, Milestone
 from advocacy.gifting.models import BudgetEntry, GiftEvent, GiftItem, GiftSend, ShippingDetails
 from advocacy.notify.models import OutboxEmail
 from advocacy.programs.models import Program
+from advocacy.referrals.models import (
+    Referral,
+    ReferralClick,
+    ReferralSettings,
+    RevokedReferralCode,
+)
 from advocacy.tenancy.models import ApiToken, Organization
 
 metadata = SQLModel.metadata
@@ -22,6 +28,10 @@ __all__ = [
     "Organization",
     "OutboxEmail",
     "Program",
+    "Referral",
+    "ReferralClick",
+    "ReferralSettings",
+    "RevokedReferralCode",
     "ShippingDetails",
     "metadata",
 ]

@@ -18,11 +18,13 @@ log = logging.getLogger("advocacy.scheduler")
 
 def enqueue_periodic_jobs() -> int:
     """Enqueue every periodic job once; returns how many."""
-    from advocacy.gifting.jobs import PERIODIC
+    from advocacy.gifting.jobs import PERIODIC as GIFTING
+    from advocacy.referrals.jobs import PERIODIC as REFERRALS
 
-    for job in PERIODIC:
+    periodic = (*GIFTING, *REFERRALS)
+    for job in periodic:
         job.send()
-    return len(PERIODIC)
+    return len(periodic)
 
 
 async def run_scheduler(stop: asyncio.Event, interval: float | None = None) -> None:

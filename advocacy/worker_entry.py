@@ -4,4 +4,5 @@ from advocacy.jobs import get_broker
 
 broker = get_broker()
 
-import advocacy.gifting.jobs  # noqa: E402,F401  (actors register on import)
+import advocacy.gifting.jobs  # noqa: E402  (actors register on import)
+import advocacy.referrals.jobs  # noqa: E402,F401

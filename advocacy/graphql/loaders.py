@@ -26,9 +26,11 @@ from advocacy.advocates.queries import (
 )
 from advocacy.gifting.queries import GIFT_ITEM, GIFT_SEND, events_for_sends_query
 from advocacy.programs.queries import PROGRAM
+from advocacy.referrals.queries import REFERRAL
 
 if TYPE_CHECKING:
     from advocacy.graphql.gifting import GiftItem, GiftSend
+    from advocacy.graphql.referrals import Referral
     from advocacy.graphql.types import Account, Advocate, Milestone, Program
 
 K = TypeVar("K")
@@ -67,7 +69,7 @@ class Loader(DataLoader[K, V]):
 
 class Loaders:
     def __init__(self, session: AsyncSession, organization_id: int) -> None:
-        from advocacy.graphql import gifting, types
+        from advocacy.graphql import gifting, referrals, types
 
         self._session = session
         self._organization_id = organization_id
@@ -83,6 +85,9 @@ class Loaders:
         )
         self.gift_send: Loader[int, GiftSend | None] = self._by_id(
             GIFT_SEND, gifting.GiftSend.from_row
+        )
+        self.referral: Loader[int, Referral | None] = self._by_id(
+            REFERRAL, referrals.Referral.from_row
         )
         self.send_events: Loader[int, list[Any]] = Loader(self._load_send_events)
         self.advocate_milestones: Loader[MilestonePageKey, list[Milestone]] = Loader(

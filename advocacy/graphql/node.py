@@ -12,6 +12,7 @@ from advocacy.graphql.errors import ApiError
 from advocacy.graphql.gifting import GiftItem, GiftSend
 from advocacy.graphql.ids import decode_any_id
 from advocacy.graphql.permissions import CanRead
+from advocacy.graphql.referrals import Referral
 from advocacy.graphql.types import (
     Account,
     Advocate,
@@ -35,6 +36,7 @@ NODE_TYPES: dict[str, Any] = {
     "Milestone": Milestone,
     "GiftItem": GiftItem,
     "GiftSend": GiftSend,
+    "Referral": Referral,
 }
 NODE_LOADERS = {
     "Account": "account",
@@ -43,6 +45,7 @@ NODE_LOADERS = {
     "Milestone": "milestone",
     "GiftItem": "gift_item",
     "GiftSend": "gift_send",
+    "Referral": "referral",
 }
 """The request loader that fetches each type (Organization and ApiToken are read directly)."""
 

@@ -30,16 +30,32 @@ from advocacy.graphql.execution import FastLeafExecutionContext, install_lean_re
 from advocacy.graphql.gifting import GiftingMutation, GiftingQuery
 from advocacy.graphql.node import NODE_TYPES, NodeQuery
 from advocacy.graphql.programs import ProgramMutation, ProgramQuery
+from advocacy.graphql.referrals import ReferralMutation, ReferralQuery
 from advocacy.graphql.scalars import SCALAR_MAP
 from advocacy.graphql.tenancy import TenancyMutation, TenancyQuery
 
 Query = merge_types(
     "Query",
-    (TenancyQuery, NodeQuery, AdvocateQuery, ProgramQuery, GiftingQuery, AdvocateGiftQuery),
+    (
+        TenancyQuery,
+        NodeQuery,
+        AdvocateQuery,
+        ProgramQuery,
+        GiftingQuery,
+        ReferralQuery,
+        AdvocateGiftQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
-    (TenancyMutation, AdvocateMutation, ProgramMutation, GiftingMutation, AdvocateGiftMutation),
+    (
+        TenancyMutation,
+        AdvocateMutation,
+        ProgramMutation,
+        GiftingMutation,
+        ReferralMutation,
+        AdvocateGiftMutation,
+    ),
 )
 
 

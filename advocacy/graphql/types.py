@@ -32,8 +32,26 @@ from advocacy.tenancy.models import Role
 if TYPE_CHECKING:
     from advocacy.graphql.gifting import GiftSend
     from advocacy.graphql.loaders import Loaders
+    from advocacy.graphql.referrals import Referral, ReferralFilterInput
 
 GiftSendRef = Annotated["GiftSend", strawberry.lazy("advocacy.graphql.gifting")]
+ReferralRef = Annotated["Referral", strawberry.lazy("advocacy.graphql.referrals")]
+ReferralFilterRef = Annotated["ReferralFilterInput", strawberry.lazy("advocacy.graphql.referrals")]
+
+
+@strawberry.type(description="An amount per currency.")
+class CurrencyAmount:
+    currency: str
+    amount: BigInt
+
+
+@strawberry.type(description="One advocate's referral funnel.")
+class ReferralStats:
+    clicks: int = strawberry.field(description="Counted clicks (bots and repeats excluded).")
+    signups: int = strawberry.field(description="Referrals not rejected.")
+    conversions: int
+    revenue: list[CurrencyAmount] = strawberry.field(description="Converted order value.")
+
 
 T = TypeVar("T")
 
@@ -361,6 +379,39 @@ class Advocate(Node):
 
         flt = GiftSendFilter(advocate_id=self.pk, statuses=tuple(statuses) if statuses else None)
         return await gift_sends_connection(info, flt, first, after)
+
+    @strawberry.field(description="The link to share: counts a click, then redirects.")
+    def referral_link(self) -> str:
+        from advocacy.referrals.codes import referral_link
+
+        return referral_link(self.referral_code)
+
+    @strawberry.field(description="People this advocate referred, newest first.")
+    async def referrals(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: ReferralFilterRef | None = None,
+    ) -> Connection[ReferralRef]:
+        from advocacy.graphql.referrals import referral_filter, referrals_connection
+
+        return await referrals_connection(info, referral_filter(filter, self.pk), first, after)
+
+    @strawberry.field(description="Clicks, signups, conversions and revenue of their referrals.")
+    async def referral_stats(self, info: Info) -> ReferralStats:
+        from advocacy.referrals.queries import funnel_for
+
+        funnel = await funnel_for(info.context.session, info.context.organization_id, self.pk)
+        return ReferralStats(
+            clicks=funnel.clicks,
+            signups=funnel.signups,
+            conversions=funnel.conversions,
+            revenue=[
+                CurrencyAmount(currency=currency, amount=BigInt(amount))
+                for currency, amount in sorted(funnel.revenue.items())
+            ],
+        )
 
     def load_milestones(
         self,

@@ -1,0 +1,1 @@
+"""Referral links from click to purchase: codes, clicks, signups, conversions, fraud, rewards."""

@@ -1,0 +1,155 @@
+"""``GET /r/{code}``: count a click and redirect to the organization's landing page.
+
+The redirect target is only ever a URL a marketer configured (the program's landing URL with
+``ref=<code>`` added, or the organization's fallback URL), never anything from the request, so
+the endpoint can't be used as an open redirect. No IP address or user agent is stored: a keyed
+hash of the two identifies a visitor for de-duplication and for the signups-per-visitor rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from sqlalchemy import Select, and_, bindparam, exists, insert, literal, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from advocacy.advocates.models import Advocate, AdvocateStatus
+from advocacy.config import get_settings
+from advocacy.db import utcnow
+from advocacy.reads import fetch_rows
+from advocacy.referrals.models import ReferralClick, ReferralSettings, RevokedReferralCode
+
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{4,32}$")
+CHANNEL_PATTERN = re.compile(r"^[a-z0-9_.-]{1,40}$")
+BOT_PATTERN = re.compile(
+    r"bot|crawl|spider|slurp|preview|facebookexternalhit|embedly|curl|wget|python-|httpx|"
+    r"go-http-client|headless|scrapy|okhttp|java/",
+    re.IGNORECASE,
+)
+COOKIE_NAME = "advocacy_ref"
+
+ADVOCATE = Advocate.__table__  # type: ignore[attr-defined]
+SETTINGS = ReferralSettings.__table__  # type: ignore[attr-defined]
+REVOKED = RevokedReferralCode.__table__  # type: ignore[attr-defined]
+CLICK = ReferralClick.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class ClickOutcome:
+    location: str | None
+    """Where to send the visitor; None when nothing is configured (answer 404)."""
+    code: str | None = None
+    """Set when the click counts for an advocate: the cookie to set."""
+    cookie_days: int = 0
+    counted: bool = False
+
+
+def visitor_hash(ip: str, user_agent: str) -> str:
+    key = get_settings().secret_key.get_secret_value().encode()
+    return hmac.new(key, f"visitor:{ip}|{user_agent}".encode(), hashlib.sha256).hexdigest()
+
+
+def with_ref(url: str, code: str) -> str:
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "ref"]
+    query.append(("ref", code))
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def is_bot(user_agent: str) -> bool:
+    return not user_agent or bool(BOT_PATTERN.search(user_agent))
+
+
+def _fallback(landing: str | None, fallback: str | None) -> ClickOutcome:
+    return ClickOutcome(location=fallback or landing or get_settings().default_landing_url)
+
+
+async def _revoked_fallback(session: AsyncSession, code: str) -> ClickOutcome:
+    row = (
+        await session.execute(
+            select(SETTINGS.c.landing_url, SETTINGS.c.fallback_url)
+            .select_from(REVOKED)
+            .join(SETTINGS, SETTINGS.c.organization_id == REVOKED.c.organization_id)
+            .where(REVOKED.c.code == code)
+        )
+    ).first()
+    return _fallback(row.landing_url if row else None, row.fallback_url if row else None)
+
+
+async def record_click(
+    session: AsyncSession,
+    code: str,
+    *,
+    channel: str | None,
+    ip: str,
+    user_agent: str,
+    now: dt.datetime | None = None,
+) -> ClickOutcome:
+    """Resolve a referral link and, when it is a live code of an advocate who takes part and
+    the visitor isn't a bot or a repeat within the window, record one click."""
+    if not CODE_PATTERN.match(code):
+        return _fallback(None, None)
+    rows = await fetch_rows(session, _click_lookup(), {"code": code})
+    if not rows:
+        return await _revoked_fallback(session, code)
+    found = rows[0]
+    if found.landing_url is None or found.status == AdvocateStatus.OPTED_OUT:
+        return _fallback(found.landing_url, found.fallback_url)
+    outcome = ClickOutcome(
+        location=with_ref(found.landing_url, code),
+        code=code,
+        cookie_days=max(int(found.click_to_signup_days), 1),
+    )
+    if is_bot(user_agent):
+        return outcome
+    now = now or utcnow()
+    visitor = visitor_hash(ip, user_agent)
+    since = now - dt.timedelta(minutes=int(found.click_dedup_minutes))
+    clean_channel = channel.lower() if channel and CHANNEL_PATTERN.match(channel.lower()) else None
+    repeat = exists().where(
+        and_(CLICK.c.visitor_hash == visitor, CLICK.c.code == code, CLICK.c.created_at > since)
+    )
+    inserted = await session.execute(
+        insert(CLICK)
+        .from_select(
+            ["organization_id", "advocate_id", "code", "channel", "visitor_hash", "created_at"],
+            select(
+                literal(found.organization_id),
+                literal(found.id),
+                literal(code),
+                literal(clean_channel, type_=CLICK.c.channel.type),
+                literal(visitor),
+                literal(now, type_=CLICK.c.created_at.type),
+            ).where(~repeat),
+        )
+        .returning(CLICK.c.id)
+    )
+    counted = inserted.first() is not None
+    return ClickOutcome(outcome.location, outcome.code, outcome.cookie_days, counted=counted)
+
+
+@lru_cache(maxsize=1)
+def _click_lookup() -> Select[Any]:
+    """The advocate a code belongs to and their organization's referral settings (built once:
+    the click path is hot; see reads.py)."""
+    return (
+        select(
+            ADVOCATE.c.id,
+            ADVOCATE.c.organization_id,
+            ADVOCATE.c.status,
+            SETTINGS.c.landing_url,
+            SETTINGS.c.fallback_url,
+            SETTINGS.c.click_dedup_minutes,
+            SETTINGS.c.click_to_signup_days,
+        )
+        .select_from(ADVOCATE)
+        .outerjoin(SETTINGS, SETTINGS.c.organization_id == ADVOCATE.c.organization_id)
+        .where(ADVOCATE.c.referral_code == bindparam("code"))
+    )

@@ -1,0 +1,80 @@
+"""Reads for referrals: the filtered list and the funnel per advocate."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from advocacy.referrals.models import Referral, ReferralClick, ReferralStatus, Verdict
+
+REFERRAL = Referral.__table__  # type: ignore[attr-defined]
+CLICK = ReferralClick.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class ReferralFilter:
+    statuses: tuple[ReferralStatus, ...] | None = None
+    referrer_id: int | None = None
+    program_id: int | None = None
+    verdict: Verdict | None = None
+    created_after: dt.datetime | None = None
+    created_before: dt.datetime | None = None
+
+
+def referrals_query(organization_id: int, flt: ReferralFilter) -> Select[Any]:
+    query = select(REFERRAL).where(REFERRAL.c.organization_id == organization_id)
+    if flt.statuses:
+        query = query.where(REFERRAL.c.status.in_([str(s) for s in flt.statuses]))
+    if flt.referrer_id is not None:
+        query = query.where(REFERRAL.c.referrer_id == flt.referrer_id)
+    if flt.program_id is not None:
+        query = query.where(REFERRAL.c.program_id == flt.program_id)
+    if flt.verdict is not None:
+        query = query.where(REFERRAL.c.verdict == str(flt.verdict))
+    if flt.created_after is not None:
+        query = query.where(REFERRAL.c.created_at >= flt.created_after)
+    if flt.created_before is not None:
+        query = query.where(REFERRAL.c.created_at < flt.created_before)
+    return query.order_by(REFERRAL.c.created_at.desc(), REFERRAL.c.id.desc())
+
+
+@dataclass(frozen=True)
+class Funnel:
+    clicks: int
+    signups: int
+    conversions: int
+    revenue: dict[str, int]
+    """Converted value by currency, in minor units."""
+
+
+async def funnel_for(session: AsyncSession, organization_id: int, advocate_id: int) -> Funnel:
+    """Counted clicks, signups that weren't rejected, conversions and their revenue."""
+    clicks = (
+        select(func.count())
+        .select_from(CLICK)
+        .where(CLICK.c.organization_id == organization_id, CLICK.c.advocate_id == advocate_id)
+        .scalar_subquery()
+    )
+    mine = (REFERRAL.c.organization_id == organization_id) & (REFERRAL.c.referrer_id == advocate_id)
+    signups = (
+        select(func.count())
+        .select_from(REFERRAL)
+        .where(mine, REFERRAL.c.status != ReferralStatus.REJECTED)
+        .scalar_subquery()
+    )
+    counts = (await session.execute(select(clicks, signups))).one()
+    revenue_rows = await session.execute(
+        select(REFERRAL.c.currency, func.count(), func.sum(REFERRAL.c.conversion_value))
+        .where(mine, REFERRAL.c.status == ReferralStatus.CONVERTED)
+        .group_by(REFERRAL.c.currency)
+    )
+    revenue: dict[str, int] = {}
+    conversions = 0
+    for currency, count, total in revenue_rows:
+        conversions += int(count)
+        revenue[str(currency)] = int(total or 0)
+    return Funnel(int(counts[0]), int(counts[1]), conversions, revenue)

@@ -1,0 +1,357 @@
+"""Referral signups and conversions, reported by the customer's own systems, and the
+marketer's decisions on held referrals. Rejected referrals never reward; a conversion earns
+the referrer an approved REFERRAL milestone and schedules the double-sided rewards."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from advocacy.advocates import milestone_service
+from advocacy.advocates.models import Advocate, AdvocateStatus, MilestoneKind
+from advocacy.db import utcnow
+from advocacy.errors import DomainError, ErrorCode
+from advocacy.idempotency import earlier_result, fingerprint
+from advocacy.jobs import enqueue_after_commit
+from advocacy.referrals import fraud
+from advocacy.referrals import jobs as referral_jobs
+from advocacy.referrals.models import (
+    FlaggedAction,
+    FraudReason,
+    Referral,
+    ReferralClick,
+    ReferralSettings,
+    ReferralStatus,
+    Verdict,
+)
+from advocacy.tenancy.models import Role
+from advocacy.tenancy.principal import Principal, system_principal
+from advocacy.validation import Checker
+
+
+@dataclass
+class NewSignup:
+    code: str
+    email: str
+    name: str | None = None
+    external_id: str | None = None
+
+
+@dataclass
+class NewConversion:
+    value: int
+    currency: str
+    code: str | None = None
+    referral_id: int | None = None
+    email: str | None = None
+    order_id: str | None = None
+    idempotency_key: str | None = None
+
+
+@dataclass
+class RecordedReferral:
+    referral: Referral
+    replayed: bool = False
+
+
+async def _settings(session: AsyncSession, organization_id: int) -> ReferralSettings:
+    settings = await session.get(ReferralSettings, organization_id)
+    if settings is None:
+        raise DomainError(
+            ErrorCode.INVALID_STATE, "referrals aren't configured (configureReferrals)", None
+        )
+    return settings
+
+
+async def get_referral(
+    session: AsyncSession, principal: Principal, referral_id: int, field: str = "id"
+) -> Referral:
+    referral = await session.scalar(
+        select(Referral).where(
+            Referral.id == referral_id, Referral.organization_id == principal.organization_id
+        )
+    )
+    if referral is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "no such referral", field)
+    return referral
+
+
+def _verdict(
+    referral: Referral, reasons: list[FraudReason], settings: ReferralSettings
+) -> ReferralStatus | None:
+    """Flag the referral with ``reasons``; the status a flag moves it to, if any."""
+    if not reasons:
+        return None
+    referral.verdict = Verdict.FLAGGED
+    referral.reasons = sorted({*referral.reasons, *(str(r) for r in reasons)})
+    if FraudReason.OUTSIDE_ATTRIBUTION_WINDOW in reasons:
+        return ReferralStatus.REJECTED
+    if settings.flagged_action == FlaggedAction.REJECT:
+        return ReferralStatus.REJECTED
+    return ReferralStatus.HELD
+
+
+async def record_signup(
+    session: AsyncSession, principal: Principal, new: NewSignup, now: dt.datetime | None = None
+) -> RecordedReferral:
+    principal.require(Role.MARKETER)
+    check = Checker()
+    code = check.text("code", new.code, max_length=32)
+    email = check.email("email", new.email)
+    name = check.text("name", new.name, max_length=200, required=False)
+    external_id = check.text("externalId", new.external_id, max_length=200, required=False)
+    check.done()
+    assert code is not None and email is not None
+    org = principal.organization_id
+    if external_id is not None:
+        earlier = await session.scalar(
+            select(Referral).where(
+                Referral.organization_id == org, Referral.external_id == external_id
+            )
+        )
+        if earlier is not None:
+            if earlier.email != email:
+                raise DomainError(
+                    ErrorCode.IDEMPOTENCY_KEY_REUSED,
+                    "this externalId was recorded for another email",
+                    "externalId",
+                )
+            return RecordedReferral(earlier, replayed=True)
+    settings = await _settings(session, org)
+    referrer = await session.scalar(
+        select(Advocate).where(Advocate.organization_id == org, Advocate.referral_code == code)
+    )
+    if referrer is None or referrer.status == AdvocateStatus.OPTED_OUT:
+        raise DomainError(ErrorCode.NOT_FOUND, "no advocate has this referral code", "code")
+    now = now or utcnow()
+    click = await session.scalar(
+        select(ReferralClick)
+        .where(
+            ReferralClick.code == code,
+            ReferralClick.advocate_id == referrer.id,
+            col(ReferralClick.created_at) <= now,
+        )
+        .order_by(col(ReferralClick.created_at).desc())
+        .limit(1)
+    )
+    referral = Referral(
+        organization_id=org,
+        program_id=settings.program_id,
+        referrer_id=referrer.id or 0,
+        code=code,
+        click_id=click.id if click else None,
+        visitor_hash=click.visitor_hash if click else None,
+        email=email,
+        name=name,
+        external_id=external_id,
+        signed_up_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+    reasons = await fraud.signup_reasons(
+        session, settings, referrer, email, referral.visitor_hash, now
+    )
+    window = dt.timedelta(days=settings.click_to_signup_days)
+    if click is None or now - click.created_at > window:
+        reasons.append(FraudReason.OUTSIDE_ATTRIBUTION_WINDOW)
+    referral.status = _verdict(referral, reasons, settings) or ReferralStatus.SIGNED_UP
+    if referral.status == ReferralStatus.REJECTED:
+        referral.decided_at = now
+    session.add(referral)
+    await session.flush()
+    return RecordedReferral(referral)
+
+
+async def _find_for_conversion(
+    session: AsyncSession, principal: Principal, new: NewConversion, email: str | None
+) -> Referral:
+    org = principal.organization_id
+    if new.referral_id is not None:
+        return await get_referral(session, principal, new.referral_id, "referralId")
+    query = select(Referral).where(Referral.organization_id == org, Referral.email == email)
+    if new.code is not None:
+        query = query.where(Referral.code == new.code.strip())
+    # The first referral of an email is the one that counts (later ones are duplicates).
+    referral = await session.scalar(query.order_by(col(Referral.id)).limit(1))
+    if referral is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "no referral for this email", "email")
+    return referral
+
+
+async def record_conversion(
+    session: AsyncSession, principal: Principal, new: NewConversion, now: dt.datetime | None = None
+) -> RecordedReferral:
+    principal.require(Role.MARKETER)
+    check = Checker()
+    value = check.amount("value", new.value)
+    currency = check.currency("currency", new.currency)
+    email = check.email("email", new.email, required=False)
+    order_id = check.text("orderId", new.order_id, max_length=200, required=False)
+    key = check.text("idempotencyKey", new.idempotency_key, max_length=200, required=False)
+    if new.referral_id is None and email is None:
+        check.fail("email", ErrorCode.REQUIRED, "give referralId, or email (with code if known)")
+    check.done()
+    assert value is not None and currency is not None
+    digest = fingerprint(
+        {
+            "referral": new.referral_id,
+            "email": email,
+            "code": new.code,
+            "value": value,
+            "currency": currency,
+            "order": order_id,
+        }
+    )
+    if key is not None:
+        lookup = select(Referral).where(
+            Referral.organization_id == principal.organization_id, Referral.conversion_key == key
+        )
+        earlier = await earlier_result(
+            session, lookup, digest, field="idempotencyKey", what="conversion"
+        )
+        if earlier is not None:
+            return RecordedReferral(earlier, replayed=True)
+    referral = await _find_for_conversion(session, principal, new, email)
+    if referral.converted_at is not None:
+        raise DomainError(
+            ErrorCode.INVALID_STATE, "this referral has already converted", "referralId"
+        )
+    if referral.status in (ReferralStatus.REJECTED, ReferralStatus.REVERSED):
+        raise DomainError(
+            ErrorCode.INVALID_STATE, f"this referral is {referral.status}", "referralId"
+        )
+    settings = await _settings(session, principal.organization_id)
+    now = now or utcnow()
+    referral.converted_at = now
+    referral.conversion_value = value
+    referral.currency = currency
+    referral.order_id = order_id
+    referral.conversion_key = key
+    referral.input_fingerprint = digest if key else None
+    referral.updated_at = now
+    reasons = fraud.conversion_reasons(settings, value)
+    if now - referral.signed_up_at > dt.timedelta(days=settings.signup_to_conversion_days):
+        reasons.append(FraudReason.OUTSIDE_ATTRIBUTION_WINDOW)
+    flagged = _verdict(referral, reasons, settings)
+    if flagged is not None:
+        referral.status = flagged
+        if flagged == ReferralStatus.REJECTED:
+            referral.decided_at = now
+    elif referral.status == ReferralStatus.SIGNED_UP:
+        await _convert(session, referral, settings, now)
+    await session.flush()
+    return RecordedReferral(referral)
+
+
+async def _convert(
+    session: AsyncSession, referral: Referral, settings: ReferralSettings, now: dt.datetime
+) -> None:
+    """CONVERTED: the referrer's approved REFERRAL milestone, and the rewards scheduled."""
+    referral.status = ReferralStatus.CONVERTED
+    system = system_principal(referral.organization_id)
+    recorded = await milestone_service.record_milestone(
+        session,
+        system,
+        milestone_service.NewMilestone(
+            advocate_id=referral.referrer_id,
+            program_id=referral.program_id,
+            kind=MilestoneKind.REFERRAL,
+            occurred_at=now,
+            note=f"Referral of {referral.email} converted",
+            external_id=f"referral-{referral.id}",
+        ),
+    )
+    milestone = recorded.milestone
+    if milestone.status == "SUBMITTED":
+        milestone = await milestone_service.approve_milestone(session, system, milestone.id or 0)
+    referral.milestone_id = milestone.id
+    referral.reward_due_at = now + dt.timedelta(days=settings.reward_delay_days)
+    await session.flush()
+    if settings.reward_delay_days == 0:
+        enqueue_after_commit(session, referral_jobs.send_rewards, referral_id=referral.id)
+
+
+async def approve_referral(
+    session: AsyncSession, principal: Principal, referral_id: int, now: dt.datetime | None = None
+) -> Referral:
+    """Clear a HELD referral: it converts now if its conversion was already reported."""
+    principal.require(Role.MARKETER)
+    referral = await get_referral(session, principal, referral_id)
+    if referral.status != ReferralStatus.HELD:
+        raise DomainError(ErrorCode.INVALID_STATE, "only a HELD referral can be approved", "id")
+    now = now or utcnow()
+    moved = await _move(session, referral, ReferralStatus.HELD, ReferralStatus.SIGNED_UP, now)
+    if moved.converted_at is not None:
+        settings = await _settings(session, principal.organization_id)
+        await _convert(session, moved, settings, now)
+    await session.flush()
+    return moved
+
+
+async def reject_referral(
+    session: AsyncSession, principal: Principal, referral_id: int, now: dt.datetime | None = None
+) -> Referral:
+    principal.require(Role.MARKETER)
+    referral = await get_referral(session, principal, referral_id)
+    if referral.status not in (ReferralStatus.HELD, ReferralStatus.SIGNED_UP):
+        raise DomainError(
+            ErrorCode.INVALID_STATE,
+            f"only a HELD or SIGNED_UP referral can be rejected; it is {referral.status}",
+            "id",
+        )
+    return await _move(session, referral, referral.status, ReferralStatus.REJECTED, now or utcnow())
+
+
+async def _move(
+    session: AsyncSession,
+    referral: Referral,
+    from_: ReferralStatus,
+    to: ReferralStatus,
+    now: dt.datetime,
+) -> Referral:
+    """One conditional UPDATE, so two marketers deciding at once can't both succeed."""
+    moved = await session.execute(
+        update(Referral)
+        .where(col(Referral.id) == referral.id, col(Referral.status) == from_)
+        .values(status=to, decided_at=now, updated_at=now)
+        .returning(col(Referral.id))
+    )
+    if moved.first() is None:
+        raise DomainError(ErrorCode.INVALID_STATE, "someone else decided this referral first", "id")
+    await session.refresh(referral)
+    return referral
+
+
+async def reverse_conversion(
+    session: AsyncSession, principal: Principal, referral_id: int, now: dt.datetime | None = None
+) -> Referral:
+    """Undo a conversion (a refund) before its rewards went out: they never will."""
+    principal.require(Role.MARKETER)
+    referral = await get_referral(session, principal, referral_id)
+    if referral.status != ReferralStatus.CONVERTED:
+        raise DomainError(
+            ErrorCode.INVALID_STATE, "only a CONVERTED referral can be reversed", "id"
+        )
+    now = now or utcnow()
+    moved = await session.execute(
+        update(Referral)
+        .where(
+            col(Referral.id) == referral.id,
+            col(Referral.status) == ReferralStatus.CONVERTED,
+            col(Referral.rewarded_at).is_(None),
+        )
+        .values(status=ReferralStatus.REVERSED, reversed_at=now, reward_due_at=None, updated_at=now)
+        .returning(col(Referral.id))
+    )
+    if moved.first() is None:
+        raise DomainError(
+            ErrorCode.INVALID_STATE,
+            "the rewards have already been sent; cancel the gifts instead",
+            "id",
+        )
+    await session.refresh(referral)
+    return referral
