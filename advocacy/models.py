@@ -12,6 +12,7 @@ from advocacy.referrals.models import (
     ReferralSettings,
     RevokedReferralCode,
 )
+from advocacy.rules.models import GiftRule, GiftRuleRun
 from advocacy.tenancy.models import ApiToken, Organization
 
 metadata = SQLModel.metadata
@@ -23,6 +24,8 @@ __all__ = [
     "BudgetEntry",
     "GiftEvent",
     "GiftItem",
+    "GiftRule",
+    "GiftRuleRun",
     "GiftSend",
     "Milestone",
     "Organization",

@@ -20,8 +20,9 @@ def enqueue_periodic_jobs() -> int:
     """Enqueue every periodic job once; returns how many."""
     from advocacy.gifting.jobs import PERIODIC as GIFTING
     from advocacy.referrals.jobs import PERIODIC as REFERRALS
+    from advocacy.rules.jobs import PERIODIC as RULES
 
-    periodic = (*GIFTING, *REFERRALS)
+    periodic = (*GIFTING, *REFERRALS, *RULES)
     for job in periodic:
         job.send()
     return len(periodic)

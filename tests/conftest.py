@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
+from advocacy import jobs
 from advocacy.app import create_app
+from advocacy.config import get_settings
 from advocacy.db import dispose_engine, make_engine, set_engine, unit_of_work
 from advocacy.graphql.ids import encode_id
 from advocacy.tenancy import service as tenancy_service
@@ -98,3 +100,27 @@ def anonymous(client: httpx.AsyncClient) -> Api:
 def outsider(client: httpx.AsyncClient, other_org: Org) -> Api:
     """An admin of another organization."""
     return Api(client, other_org.tokens[Role.ADMIN])
+
+
+@pytest.fixture
+async def job_engine(database: str) -> AsyncIterator[None]:
+    """Jobs (fulfilment, emails, periodic) run in this process against the test database."""
+    engine = make_engine(database, pool_size=4)
+    jobs.use_job_engine(engine)
+    yield
+    jobs.use_job_engine(None)
+    await engine.dispose()
+
+
+@pytest.fixture
+def configure(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
+    """``configure(fulfilment_url=…, fulfil_max_attempts=…)``: settings for this test only."""
+
+    def apply(**values: object) -> None:
+        for name, value in values.items():
+            monkeypatch.setenv(f"ADVOCACY_{name.upper()}", str(value))
+        get_settings.cache_clear()
+
+    yield apply
+    monkeypatch.undo()
+    get_settings.cache_clear()

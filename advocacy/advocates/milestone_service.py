@@ -26,6 +26,8 @@ from advocacy.db import UTCDateTime, utcnow
 from advocacy.errors import DomainError, ErrorCode
 from advocacy.idempotency import earlier_result, fingerprint
 from advocacy.programs.models import Program, ProgramStatus
+from advocacy.rules import jobs as rule_jobs
+from advocacy.rules.models import RuleTrigger
 from advocacy.tenancy.models import Role
 from advocacy.tenancy.principal import Principal
 from advocacy.validation import Checker
@@ -205,6 +207,14 @@ async def approve_milestone(
         )
     )
     await session.refresh(milestone)
+    rule_jobs.fire_after_commit(
+        session,
+        milestone.organization_id,
+        RuleTrigger.MILESTONE_APPROVED,
+        milestone.advocate_id,
+        f"milestone:{milestone.id}",
+        str(milestone.kind),
+    )
     return milestone
 
 

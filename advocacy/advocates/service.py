@@ -12,6 +12,8 @@ from sqlmodel import select
 from advocacy.advocates.models import Account, Advocate, AdvocateStatus
 from advocacy.db import utcnow
 from advocacy.errors import DomainError, ErrorCode
+from advocacy.rules import jobs as rule_jobs
+from advocacy.rules.models import RuleTrigger
 from advocacy.tenancy.models import Role
 from advocacy.tenancy.principal import Principal
 from advocacy.updates import UNCHANGED, Unchanged
@@ -207,8 +209,19 @@ async def update_advocate(
         external_id=new_external_id if isinstance(new_external_id, str) else None,
         except_id=advocate.id,
     )
+    lapsing = updates.get("status") == AdvocateStatus.LAPSED != advocate.status
     for key, value in updates.items():
         setattr(advocate, key, value)
     advocate.updated_at = utcnow()
     await session.flush()
+    if lapsing:
+        # One lapse is identified by the engagement it followed, so it fires rules once.
+        since = advocate.last_engaged_at.isoformat() if advocate.last_engaged_at else "never"
+        rule_jobs.fire_after_commit(
+            session,
+            advocate.organization_id,
+            RuleTrigger.ADVOCATE_LAPSED,
+            advocate.id or 0,
+            f"lapse:{advocate.id}:{since}",
+        )
     return advocate

@@ -20,7 +20,12 @@ from advocacy.gifting import budget, stock
 from advocacy.gifting.models import GiftEvent, GiftSend, GiftSendStatus
 from advocacy.tenancy.principal import Principal
 
-OPEN = (GiftSendStatus.OFFERED, GiftSendStatus.REDEEMED, GiftSendStatus.FULFILLING)
+OPEN = (
+    GiftSendStatus.PENDING_APPROVAL,
+    GiftSendStatus.OFFERED,
+    GiftSendStatus.REDEEMED,
+    GiftSendStatus.FULFILLING,
+)
 """States that hold a budget reservation."""
 
 

@@ -66,6 +66,8 @@ class GiftItem(SQLModel, table=True):
 
 
 class GiftSendStatus(enum.StrEnum):
+    PENDING_APPROVAL = "PENDING_APPROVAL"
+    """Created by a gift rule that asks for a marketer's approval; its budget is reserved."""
     OFFERED = "OFFERED"
     REDEEMED = "REDEEMED"
     FULFILLING = "FULFILLING"

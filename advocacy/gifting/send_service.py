@@ -48,6 +48,8 @@ class NewSend:
     expires_in_days: int | None = None
     idempotency_key: str | None = None
     reason: GiftSendReason = GiftSendReason.MANUAL
+    pending_approval: bool = False
+    """Create it PENDING_APPROVAL (budget reserved, no email) for a marketer to approve."""
 
 
 @dataclass
@@ -67,6 +69,8 @@ def _fingerprint(new: NewSend, expires_in_days: int) -> str:
             "message": new.message,
             "expires_in_days": expires_in_days,
             "reason": str(new.reason),
+            # only when set, so fingerprints of sends recorded before this field stay valid
+            **({"pending_approval": True} if new.pending_approval else {}),
         }
     )
 
@@ -140,7 +144,7 @@ async def send_gift(session: AsyncSession, principal: Principal, new: NewSend) -
         original_item_id=new.item_id,
         message=message,
         reason=new.reason,
-        status=GiftSendStatus.OFFERED,
+        status=GiftSendStatus.PENDING_APPROVAL if new.pending_approval else GiftSendStatus.OFFERED,
         link_token_hash=hash_link_token(token),
         link_salt=salt,
         expires_at=now + dt.timedelta(days=expires_in_days),
@@ -156,11 +160,14 @@ async def send_gift(session: AsyncSession, principal: Principal, new: NewSend) -
     session.add(send)
     await session.flush()
     assert send.id is not None
-    record_event(session, send, "OFFERED", actor_of(principal), item_id=item.id, amount=item.price)
+    record_event(
+        session, send, str(send.status), actor_of(principal), item_id=item.id, amount=item.price
+    )
     await stock.take_one(session, item)
     # Last: from here until commit every other send to this program waits on its row lock.
     await budget.reserve(session, principal.organization_id, program.id or 0, send.id, item.price)
-    enqueue_after_commit(session, gifting_jobs.send_offer_email, send_id=send.id)
+    if not new.pending_approval:
+        enqueue_after_commit(session, gifting_jobs.send_offer_email, send_id=send.id)
     return SentGift(send, link_token=token, replayed=False)
 
 
@@ -258,3 +265,59 @@ async def cancel_gift(session: AsyncSession, principal: Principal, send_id: int)
             "id",
         )
     return cancelled
+
+
+async def _own_send(session: AsyncSession, principal: Principal, send_id: int) -> GiftSend:
+    send = await session.scalar(
+        select(GiftSend).where(
+            GiftSend.id == send_id, GiftSend.organization_id == principal.organization_id
+        )
+    )
+    if send is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "no such gift", "id")
+    return send
+
+
+def _not_pending(send: GiftSend) -> DomainError:
+    return DomainError(
+        ErrorCode.INVALID_STATE,
+        f"only a PENDING_APPROVAL gift can be approved or rejected; it is {send.status}",
+        "id",
+    )
+
+
+async def approve_gift_send(session: AsyncSession, principal: Principal, send_id: int) -> GiftSend:
+    """Let a rule's gift go out: OFFERED, its expiry counted from now, the offer emailed."""
+    principal.require(Role.MARKETER)
+    send = await _own_send(session, principal, send_id)
+    now = utcnow()
+    approved = await lifecycle.transition(
+        session,
+        send_id,
+        GiftSendStatus.PENDING_APPROVAL,
+        GiftSendStatus.OFFERED,
+        expires_at=now + (send.expires_at - send.created_at),
+    )
+    if approved is None:
+        raise _not_pending(send)
+    record_event(session, approved, "APPROVED", actor_of(principal))
+    await session.flush()
+    enqueue_after_commit(session, gifting_jobs.send_offer_email, send_id=send_id)
+    return approved
+
+
+async def reject_gift_send(session: AsyncSession, principal: Principal, send_id: int) -> GiftSend:
+    """Don't send a rule's gift: CANCELLED, budget and stock back."""
+    principal.require(Role.MARKETER)
+    send = await _own_send(session, principal, send_id)
+    rejected = await lifecycle.close(
+        session,
+        send_id,
+        GiftSendStatus.PENDING_APPROVAL,
+        GiftSendStatus.CANCELLED,
+        actor_of(principal),
+        rejected=True,
+    )
+    if rejected is None:
+        raise _not_pending(send)
+    return rejected

@@ -350,6 +350,10 @@ def _batch_payload(outcome: send_service.BatchOutcome) -> SendGiftsPayload:
     return SendGiftsPayload(results=rows, sent_count=sent, failed_count=len(rows) - sent)
 
 
+def _send_payload(send: GiftSendModel) -> GiftSendPayload:
+    return GiftSendPayload(gift_send=GiftSend.from_row(send))
+
+
 def _item_payload(item: GiftItemModel) -> GiftItemPayload:
     return GiftItemPayload(gift_item=GiftItem.from_row(item))
 
@@ -483,12 +487,29 @@ class GiftingMutation:
             send_id = decode_id(input.id, "GiftSend", "id")
             return await send_service.cancel_gift(session, principal, send_id)
 
-        return await mutate(
-            info,
-            work,
-            GiftSendPayload,
-            lambda send: GiftSendPayload(gift_send=GiftSend.from_row(send)),
-        )
+        return await mutate(info, work, GiftSendPayload, _send_payload)
+
+    @strawberry.mutation(
+        permission_classes=[CanWrite],
+        description="Let a gift a rule created for approval go out (PENDING_APPROVAL → OFFERED).",
+    )
+    async def approve_gift_send(self, info: Info, input: CancelGiftInput) -> GiftSendPayload:
+        async def work(session: AsyncSession, principal: Principal) -> GiftSendModel:
+            send_id = decode_id(input.id, "GiftSend", "id")
+            return await send_service.approve_gift_send(session, principal, send_id)
+
+        return await mutate(info, work, GiftSendPayload, _send_payload)
+
+    @strawberry.mutation(
+        permission_classes=[CanWrite],
+        description="Don't send a gift awaiting approval: CANCELLED, its budget back.",
+    )
+    async def reject_gift_send(self, info: Info, input: CancelGiftInput) -> GiftSendPayload:
+        async def work(session: AsyncSession, principal: Principal) -> GiftSendModel:
+            send_id = decode_id(input.id, "GiftSend", "id")
+            return await send_service.reject_gift_send(session, principal, send_id)
+
+        return await mutate(info, work, GiftSendPayload, _send_payload)
 
     @strawberry.mutation(permission_classes=[CanWrite])
     async def create_gift_item(self, info: Info, input: CreateGiftItemInput) -> GiftItemPayload:

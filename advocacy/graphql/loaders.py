@@ -27,10 +27,12 @@ from advocacy.advocates.queries import (
 from advocacy.gifting.queries import GIFT_ITEM, GIFT_SEND, events_for_sends_query
 from advocacy.programs.queries import PROGRAM
 from advocacy.referrals.queries import REFERRAL
+from advocacy.rules.queries import GIFT_RULE
 
 if TYPE_CHECKING:
     from advocacy.graphql.gifting import GiftItem, GiftSend
     from advocacy.graphql.referrals import Referral
+    from advocacy.graphql.rules import GiftRule
     from advocacy.graphql.types import Account, Advocate, Milestone, Program
 
 K = TypeVar("K")
@@ -69,7 +71,7 @@ class Loader(DataLoader[K, V]):
 
 class Loaders:
     def __init__(self, session: AsyncSession, organization_id: int) -> None:
-        from advocacy.graphql import gifting, referrals, types
+        from advocacy.graphql import gifting, referrals, rules, types
 
         self._session = session
         self._organization_id = organization_id
@@ -88,6 +90,9 @@ class Loaders:
         )
         self.referral: Loader[int, Referral | None] = self._by_id(
             REFERRAL, referrals.Referral.from_row
+        )
+        self.gift_rule: Loader[int, GiftRule | None] = self._by_id(
+            GIFT_RULE, rules.GiftRule.from_row
         )
         self.send_events: Loader[int, list[Any]] = Loader(self._load_send_events)
         self.advocate_milestones: Loader[MilestonePageKey, list[Milestone]] = Loader(

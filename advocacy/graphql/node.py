@@ -13,6 +13,7 @@ from advocacy.graphql.gifting import GiftItem, GiftSend
 from advocacy.graphql.ids import decode_any_id
 from advocacy.graphql.permissions import CanRead
 from advocacy.graphql.referrals import Referral
+from advocacy.graphql.rules import GiftRule
 from advocacy.graphql.types import (
     Account,
     Advocate,
@@ -37,6 +38,7 @@ NODE_TYPES: dict[str, Any] = {
     "GiftItem": GiftItem,
     "GiftSend": GiftSend,
     "Referral": Referral,
+    "GiftRule": GiftRule,
 }
 NODE_LOADERS = {
     "Account": "account",
@@ -46,6 +48,7 @@ NODE_LOADERS = {
     "GiftItem": "gift_item",
     "GiftSend": "gift_send",
     "Referral": "referral",
+    "GiftRule": "gift_rule",
 }
 """The request loader that fetches each type (Organization and ApiToken are read directly)."""
 

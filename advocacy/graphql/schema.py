@@ -31,6 +31,7 @@ from advocacy.graphql.gifting import GiftingMutation, GiftingQuery
 from advocacy.graphql.node import NODE_TYPES, NodeQuery
 from advocacy.graphql.programs import ProgramMutation, ProgramQuery
 from advocacy.graphql.referrals import ReferralMutation, ReferralQuery
+from advocacy.graphql.rules import RuleMutation, RuleQuery
 from advocacy.graphql.scalars import SCALAR_MAP
 from advocacy.graphql.tenancy import TenancyMutation, TenancyQuery
 
@@ -43,6 +44,7 @@ Query = merge_types(
         ProgramQuery,
         GiftingQuery,
         ReferralQuery,
+        RuleQuery,
         AdvocateGiftQuery,
     ),
 )
@@ -54,6 +56,7 @@ Mutation = merge_types(
         ProgramMutation,
         GiftingMutation,
         ReferralMutation,
+        RuleMutation,
         AdvocateGiftMutation,
     ),
 )

@@ -28,6 +28,8 @@ from advocacy.referrals.models import (
     ReferralStatus,
     Verdict,
 )
+from advocacy.rules import jobs as rule_jobs
+from advocacy.rules.models import RuleTrigger
 from advocacy.tenancy.models import Role
 from advocacy.tenancy.principal import Principal, system_principal
 from advocacy.validation import Checker
@@ -273,6 +275,13 @@ async def _convert(
     await session.flush()
     if settings.reward_delay_days == 0:
         enqueue_after_commit(session, referral_jobs.send_rewards, referral_id=referral.id)
+    rule_jobs.fire_after_commit(
+        session,
+        referral.organization_id,
+        RuleTrigger.REFERRAL_CONVERTED,
+        referral.referrer_id,
+        f"referral:{referral.id}",
+    )
 
 
 async def approve_referral(
