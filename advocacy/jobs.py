@@ -75,19 +75,41 @@ def start_embedded_worker(threads: int = 2) -> dramatiq.Worker | None:
 # -- after-commit buffer ----------------------------------------------------------------------
 
 _PENDING = "advocacy.pending_messages"
+Pending = list[tuple[Any, dramatiq.Broker, dramatiq.Message[Any]]]
+"""(the innermost transaction when enqueued, broker, message), in order."""
+
+
+def _innermost(session: Session) -> Any:
+    return session.get_nested_transaction() or session.get_transaction()
 
 
 def enqueue_after_commit(
     session: AsyncSession, actor: dramatiq.Actor[Any, Any], **ids: Any
 ) -> None:
-    """Send ``actor(**ids)`` once ``session`` commits; drop it if the session rolls back."""
-    message = actor.message(**ids)
-    session.sync_session.info.setdefault(_PENDING, []).append((actor.broker, message))
+    """Send ``actor(**ids)`` once ``session``'s outermost transaction commits; drop it if that
+    transaction, or the savepoint it was enqueued in, rolls back."""
+    sync = session.sync_session
+    pending: Pending = sync.info.setdefault(_PENDING, [])
+    pending.append((_innermost(sync), actor.broker, actor.message(**ids)))
+
+
+# SQLAlchemy fires after_commit / after_rollback for savepoints too (while the savepoint is
+# still the session's innermost transaction): a released savepoint hands its messages to the
+# enclosing transaction, a rolled-back one drops only its own, and only the outermost commit
+# sends anything.
 
 
 @event.listens_for(Session, "after_commit")
 def _send_pending(session: Session) -> None:
-    for broker, message in session.info.pop(_PENDING, []):
+    savepoint = session.get_nested_transaction()
+    if savepoint is not None:
+        pending: Pending = session.info.get(_PENDING, [])
+        session.info[_PENDING] = [
+            (savepoint.parent if tx is savepoint else tx, broker, message)
+            for tx, broker, message in pending
+        ]
+        return
+    for _tx, broker, message in session.info.pop(_PENDING, []):
         try:
             broker.enqueue(message)
         except Exception:
@@ -102,6 +124,11 @@ def _send_pending(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _drop_pending(session: Session) -> None:
+    savepoint = session.get_nested_transaction()
+    if savepoint is not None:
+        pending: Pending = session.info.get(_PENDING, [])
+        session.info[_PENDING] = [entry for entry in pending if entry[0] is not savepoint]
+        return
     dropped = session.info.pop(_PENDING, [])
     if dropped:
         log.debug("rollback dropped %d pending job(s)", len(dropped))

@@ -138,3 +138,28 @@ async def test_a_broker_outage_after_commit_does_not_undo_or_fail_the_work(org: 
         jobs.enqueue_after_commit(session, retitle, advocate_id=advocate.id, title="Champion")
     assert await title_of(advocate.id or 0) == "Saved"
     down.close()
+
+
+async def test_savepoints_keep_released_messages_and_drop_rolled_back_ones(
+    broker: StubBroker, org: Org
+) -> None:
+    """sendGifts and the reward/rule jobs send inside savepoints: a released savepoint's message
+    waits for the outer commit, a rolled-back one's is dropped, the others survive it."""
+    retitle = declare(broker)
+    advocate = await make_advocate(org.id)
+    queue = broker.queues["default"]
+    async with unit_of_work() as session:
+        jobs.enqueue_after_commit(session, retitle, advocate_id=advocate.id, title="outer")
+        async with session.begin_nested():
+            jobs.enqueue_after_commit(session, retitle, advocate_id=advocate.id, title="kept")
+        assert queue.qsize() == 0  # releasing a savepoint sends nothing yet
+        with pytest.raises(RuntimeError):
+            async with session.begin_nested():
+                jobs.enqueue_after_commit(session, retitle, advocate_id=advocate.id, title="gone")
+                raise RuntimeError("this advocate's send fails")
+        async with session.begin_nested(), session.begin_nested():
+            jobs.enqueue_after_commit(session, retitle, advocate_id=advocate.id, title="deep")
+        assert queue.qsize() == 0
+    sent = [broker.queues["default"].get_nowait() for _ in range(queue.qsize())]
+    titles = [dramatiq.Message.decode(raw).kwargs["title"] for raw in sent]
+    assert titles == ["outer", "kept", "deep"]
