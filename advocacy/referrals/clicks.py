@@ -17,12 +17,14 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import Select, and_, bindparam, exists, insert, literal, select
+from sqlalchemy import Select, and_, bindparam, exists, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from advocacy.advocates.models import Advocate, AdvocateStatus
 from advocacy.config import get_settings
 from advocacy.db import utcnow
+from advocacy.dialect import dialect_name
 from advocacy.reads import fetch_rows
 from advocacy.referrals.models import ReferralClick, ReferralSettings, RevokedReferralCode
 
@@ -110,29 +112,63 @@ async def record_click(
     if is_bot(user_agent):
         return outcome
     now = now or utcnow()
-    visitor = visitor_hash(ip, user_agent)
-    since = now - dt.timedelta(minutes=int(found.click_dedup_minutes))
-    clean_channel = channel.lower() if channel and CHANNEL_PATTERN.match(channel.lower()) else None
-    repeat = exists().where(
-        and_(CLICK.c.visitor_hash == visitor, CLICK.c.code == code, CLICK.c.created_at > since)
-    )
-    inserted = await session.execute(
-        insert(CLICK)
-        .from_select(
-            ["organization_id", "advocate_id", "code", "channel", "visitor_hash", "created_at"],
-            select(
-                literal(found.organization_id),
-                literal(found.id),
-                literal(code),
-                literal(clean_channel, type_=CLICK.c.channel.type),
-                literal(visitor),
-                literal(now, type_=CLICK.c.created_at.type),
-            ).where(~repeat),
-        )
-        .returning(CLICK.c.id)
-    )
+    window = int(found.click_dedup_minutes)
+    params = {
+        "organization_id": found.organization_id,
+        "advocate_id": found.id,
+        "code": code,
+        "channel": channel.lower() if channel and CHANNEL_PATTERN.match(channel.lower()) else None,
+        "visitor_hash": visitor_hash(ip, user_agent),
+        "created_at": now,
+        "since": now - dt.timedelta(minutes=window),
+        "dedup_bucket": int(now.timestamp()) // (window * 60) if window else None,
+    }
+    inserted = await session.execute(_click_insert(dialect_name(session)), params)
     counted = inserted.first() is not None
     return ClickOutcome(outcome.location, outcome.code, outcome.cookie_days, counted=counted)
+
+
+_COLUMNS = [
+    "organization_id",
+    "advocate_id",
+    "code",
+    "channel",
+    "visitor_hash",
+    "created_at",
+    "dedup_bucket",
+]
+
+
+@lru_cache(maxsize=4)
+def _click_insert(dialect: str) -> Any:
+    """``INSERT … SELECT … WHERE NOT EXISTS (a click of this visitor on this code within the
+    window) ON CONFLICT DO NOTHING``, built once with bind parameters. The NOT EXISTS gives the
+    sliding window; the unique (code, visitor, window bucket) key stops two simultaneous
+    repeats from both counting, which a check-then-insert alone can't."""
+    repeat = exists().where(
+        and_(
+            CLICK.c.visitor_hash == bindparam("visitor_hash"),
+            CLICK.c.code == bindparam("code"),
+            CLICK.c.created_at > bindparam("since", type_=CLICK.c.created_at.type),
+        )
+    )
+    source = select(*(bindparam(name, type_=CLICK.c[name].type) for name in _COLUMNS)).where(
+        ~repeat
+    )
+    conflict = ["code", "visitor_hash", "dedup_bucket"]
+    if dialect == "postgresql":
+        return (
+            postgresql.insert(CLICK)
+            .from_select(_COLUMNS, source)
+            .on_conflict_do_nothing(index_elements=conflict)
+            .returning(CLICK.c.id)
+        )
+    return (
+        sqlite.insert(CLICK)
+        .from_select(_COLUMNS, source)
+        .on_conflict_do_nothing(index_elements=conflict)
+        .returning(CLICK.c.id)
+    )
 
 
 @lru_cache(maxsize=1)

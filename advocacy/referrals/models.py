@@ -77,6 +77,9 @@ class ReferralClick(SQLModel, table=True):
     __table_args__ = (
         Index("ix_referral_click_advocate", "advocate_id", "created_at"),
         Index("ix_referral_click_visitor", "visitor_hash", "code", "created_at"),
+        UniqueConstraint(
+            "code", "visitor_hash", "dedup_bucket", name="uq_referral_click_visitor_window"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -86,6 +89,9 @@ class ReferralClick(SQLModel, table=True):
     channel: str | None = Field(default=None, max_length=40)
     visitor_hash: str = Field(max_length=64, nullable=False)
     created_at: dt.datetime = created_at_field()
+    dedup_bucket: int | None = Field(default=None, sa_type=BigInteger)
+    """Which de-duplication window (epoch seconds // window) the click fell in; null when
+    de-duplication is off."""
 
 
 class ReferralStatus(enum.StrEnum):

@@ -56,9 +56,13 @@ def upgrade() -> None:
     sa.Column('channel', sa.String(length=40), nullable=True),
     sa.Column('visitor_hash', sa.String(length=64), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('dedup_bucket', sa.BigInteger(), nullable=True),
     sa.ForeignKeyConstraint(['advocate_id'], ['advocate.id'], ),
     sa.ForeignKeyConstraint(['organization_id'], ['organization.id'], ),
-    sa.PrimaryKeyConstraint('id')
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint(
+        'code', 'visitor_hash', 'dedup_bucket', name='uq_referral_click_visitor_window'
+    )
     )
     with op.batch_alter_table('referral_click', schema=None) as batch_op:
         batch_op.create_index('ix_referral_click_advocate', ['advocate_id', 'created_at'], unique=False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 from sqlalchemy import func, select
@@ -128,3 +130,13 @@ async def test_clicks_are_counted_in_the_advocates_funnel(
     async with unit_of_work() as session:
         total = await session.scalar(select(func.count()).select_from(ReferralClick))
     assert (total or 0) >= 1
+
+
+async def test_simultaneous_repeats_of_one_visitor_count_once(
+    client: httpx.AsyncClient, referral_program: Program, org: Org, database: str
+) -> None:
+    if not database.startswith("postgresql"):
+        pytest.skip("needs PostgreSQL's concurrent transactions (runs in CI)")
+    for _ in range(5):
+        await asyncio.gather(*(click(client, referral_program.code) for _ in range(8)))
+    assert len(await clicks_of(org)) == 1
