@@ -2,10 +2,11 @@
 
 Both keep ``connections`` keep-alive connections busy for a fixed duration, each sending the
 next request as soon as the previous answer is read, and report requests/s, p50 and p99. A
-request may cycle through several bodies (one per request, round-robin across connections: a
-Lua ``request`` function for wrk) and count the answers containing given markers (a Lua
-``response`` function for wrk). wrk stops on the clock and drops the requests still in flight,
-uncounted; the asyncio client waits for them (``LoadGenerator.max_uncounted``).
+request may cycle through several bodies, paths and values of one header (one per request,
+round-robin across connections: a Lua ``request`` function for wrk) and count the answers
+containing given markers (a Lua ``response`` function for wrk). A 3xx answer is a success, as
+wrk counts it. wrk stops on the clock and drops the requests still in flight, uncounted; the
+asyncio client waits for them (``LoadGenerator.max_uncounted``).
 """
 
 from __future__ import annotations
@@ -39,7 +40,14 @@ class HttpRequest:
     bodies: tuple[bytes, ...] = ()
     """If given (one line each, no newlines), request number i of a run, counted across all
     connections, sends ``bodies[(first_body + i) % len(bodies)]`` instead of ``body``."""
+    paths: tuple[str, ...] = ()
+    """If given (each from ``/``, query included), request number i goes to
+    ``paths[(first_body + i) % len(paths)]`` instead of the URL's path."""
+    cycled_header: tuple[str, tuple[str, ...]] | None = None
+    """``(name, values)``: request number i sends ``name: values[(first_body + i) % len(values)]``
+    (values without newlines)."""
     first_body: int = 0
+    """Where request 0 of a run starts in every cycle (bodies, paths, header values)."""
     markers: tuple[str, ...] = ()
     """Substrings to look for in 2xx answers: ``LoadResult.marked[k]`` counts the answers that
     contain ``markers[k]``."""
@@ -49,7 +57,8 @@ class HttpRequest:
 class LoadResult:
     requests: int
     errors: int
-    """Non-2xx answers, timeouts and socket errors."""
+    """Answers of 400 or more (a 3xx counts as success, as wrk counts it), timeouts and socket
+    errors."""
     seconds: float
     rps: float
     p50_ms: float
@@ -99,16 +108,26 @@ done = function(summary, latency, requests)
 end
 """
 
-# One Lua state per wrk thread and we run one thread, so ``next_body`` counts across all
-# connections.
-_WRK_BODIES = """
-local bodies = {}
-for line in io.lines(BODIES_PATH) do bodies[#bodies + 1] = line end
-local next_body = FIRST_BODY
+# One Lua state per wrk thread and we run one thread, so ``next_request`` counts across all
+# connections. ``bodies``, ``paths`` and ``header_values`` are nil unless given.
+_WRK_CYCLES = """
+local function lines_of(path)
+  if path == nil then return nil end
+  local lines = {}
+  for line in io.lines(path) do lines[#lines + 1] = line end
+  return lines
+end
+local bodies, paths = lines_of(BODIES_PATH), lines_of(PATHS_PATH)
+local header_name, header_values = HEADER_NAME, lines_of(HEADER_VALUES_PATH)
+local next_request = FIRST_BODY
 request = function()
-  local body = bodies[next_body % #bodies + 1]
-  next_body = next_body + 1
-  return wrk.format(nil, nil, nil, body)
+  local n = next_request
+  next_request = n + 1
+  local body, path = nil, nil
+  if bodies then body = bodies[n % #bodies + 1] end
+  if paths then path = paths[n % #paths + 1] end
+  if header_values then wrk.headers[header_name] = header_values[n % #header_values + 1] end
+  return wrk.format(nil, path, nil, body)
 end
 """
 
@@ -130,19 +149,31 @@ def _lua_string(text: str) -> str:
     return f'"{escaped}"'
 
 
-def _wrk_script(request: HttpRequest, bodies_path: str | None) -> str:
+def _lua_value(text: str | None) -> str:
+    return "nil" if text is None else _lua_string(text)
+
+
+def _wrk_script(request: HttpRequest, files: dict[str, str]) -> str:
+    """``files``: the lines files of the cycles given, by ``bodies``, ``paths``, ``header``."""
     lines = [f"wrk.method = {_lua_string(request.method)}"]
     if request.body:
         lines.append(f"wrk.body = {_lua_string(request.body.decode())}")
     for name, value in request.headers.items():
         lines.append(f"wrk.headers[{_lua_string(name)}] = {_lua_string(value)}")
     lines.append("markers = {" + ", ".join(map(_lua_string, request.markers)) + "}")
-    if bodies_path is not None:
-        lines.append(
-            _WRK_BODIES.replace("BODIES_PATH", _lua_string(bodies_path)).replace(
-                "FIRST_BODY", str(request.first_body)
-            )
-        )
+    if files:
+        header_name = request.cycled_header[0] if request.cycled_header else None
+        replacements = {
+            "BODIES_PATH": _lua_value(files.get("bodies")),
+            "PATHS_PATH": _lua_value(files.get("paths")),
+            "HEADER_VALUES_PATH": _lua_value(files.get("header")),
+            "HEADER_NAME": _lua_value(header_name),
+            "FIRST_BODY": str(request.first_body),
+        }
+        script = _WRK_CYCLES
+        for placeholder, value in replacements.items():
+            script = script.replace(placeholder, value)
+        lines.append(script)
     if request.markers:
         lines.append(_WRK_MARKERS)
     return "\n".join(lines) + "\n" + _WRK_DONE
@@ -212,15 +243,15 @@ class WrkLoadGenerator(LoadGenerator):
         return connections
 
     def run(self, request: HttpRequest, *, duration: float, connections: int) -> LoadResult:
-        bodies_path: str | None = None
-        if request.bodies:
-            if any(b"\n" in body for body in request.bodies):
-                raise BenchError("wrk takes request bodies one per line: no newlines in them")
-            with tempfile.NamedTemporaryFile("wb", suffix=".bodies", delete=False) as bodies:
-                bodies.write(b"\n".join(request.bodies) + b"\n")
-            bodies_path = bodies.name
+        header_values = request.cycled_header[1] if request.cycled_header else ()
+        cycles = {
+            "bodies": request.bodies,
+            "paths": tuple(path.encode() for path in request.paths),
+            "header": tuple(value.encode() for value in header_values),
+        }
+        files = {name: _lines_file(name, lines) for name, lines in cycles.items() if lines}
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-            script.write(_wrk_script(request, bodies_path))
+            script.write(_wrk_script(request, files))
         try:
             argv = [
                 self.binary,
@@ -237,12 +268,20 @@ class WrkLoadGenerator(LoadGenerator):
                 argv, capture_output=True, text=True, check=False, timeout=duration + 60
             )
         finally:
-            os.unlink(script.name)
-            if bodies_path is not None:
-                os.unlink(bodies_path)
+            for path in (script.name, *files.values()):
+                os.unlink(path)
         if done.returncode != 0:
             raise BenchError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
         return _parse_wrk(done.stdout)
+
+
+def _lines_file(name: str, lines: tuple[bytes, ...]) -> str:
+    """A temporary file of ``lines``, one per line, for the wrk script to read."""
+    if any(b"\n" in line for line in lines):
+        raise BenchError(f"wrk takes request {name} one per line: no newlines in them")
+    with tempfile.NamedTemporaryFile("wb", suffix=f".{name}", delete=False) as file:
+        file.write(b"\n".join(lines) + b"\n")
+    return file.name
 
 
 def _install_wrk() -> str | None:
@@ -271,8 +310,10 @@ def _install_wrk() -> str | None:
 # --- Python fallback ------------------------------------------------------------------------
 
 
-def _raw_request(request: HttpRequest, body: bytes, host: str, path: str) -> bytes:
-    headers = {"Host": host, "Connection": "keep-alive", **request.headers}
+def _raw_request(
+    request: HttpRequest, body: bytes, host: str, path: str, extra: dict[str, str]
+) -> bytes:
+    headers = {"Host": host, "Connection": "keep-alive", **request.headers, **extra}
     if body or request.method != "GET":
         headers["Content-Length"] = str(len(body))
     head = f"{request.method} {path} HTTP/1.1\r\n"
@@ -318,14 +359,32 @@ class _Tally:
                 self.marked[index] += 1
 
 
+def _raw_at(request: HttpRequest, host: str, default_path: str) -> Callable[[int], bytes]:
+    """Request number ``i`` of the cycles, as bytes on the wire."""
+    bodies = request.bodies or (request.body,)
+    paths = request.paths or (default_path,)
+    name, values = request.cycled_header or ("", ())
+
+    def raw(i: int) -> bytes:
+        extra = {name: values[i % len(values)]} if values else {}
+        return _raw_request(request, bodies[i % len(bodies)], host, paths[i % len(paths)], extra)
+
+    return raw
+
+
 async def _connection_loop(
-    host: str, port: int, raws: list[bytes], first: int, deadline: float, tally: _Tally
+    host: str,
+    port: int,
+    raw_at: Callable[[int], bytes],
+    first: int,
+    deadline: float,
+    tally: _Tally,
 ) -> None:
     reader: asyncio.StreamReader | None = None
     writer: asyncio.StreamWriter | None = None
     while time.perf_counter() < deadline and len(tally.latencies) < MAX_REQUESTS:
         started = time.perf_counter()
-        raw = raws[(first + tally.sent) % len(raws)]
+        raw = raw_at(first + tally.sent)
         tally.sent += 1
         try:
             async with asyncio.timeout(REQUEST_TIMEOUT):
@@ -339,9 +398,10 @@ async def _connection_loop(
                 writer.close()
             reader = writer = None
             continue
-        if 200 <= status < 300:
+        if 200 <= status < 400:
             tally.latencies.append(time.perf_counter() - started)
-            tally.count_markers(body)
+            if status < 300:
+                tally.count_markers(body)
         else:
             tally.errors += 1
         if not keep_alive:
@@ -362,14 +422,13 @@ async def _python_load(request: HttpRequest, duration: float, connections: int) 
     url = urlsplit(request.url)
     host, port = url.hostname or "127.0.0.1", url.port or 80
     path = url.path + (f"?{url.query}" if url.query else "")
-    bodies = request.bodies or (request.body,)
-    raws = [_raw_request(request, body, f"{host}:{port}", path or "/") for body in bodies]
+    raw_at = _raw_at(request, f"{host}:{port}", path or "/")
     tally = _Tally(tuple(marker.encode() for marker in request.markers))
     started = time.perf_counter()
     deadline = started + duration
     first = request.first_body
     await asyncio.gather(
-        *(_connection_loop(host, port, raws, first, deadline, tally) for _ in range(connections))
+        *(_connection_loop(host, port, raw_at, first, deadline, tally) for _ in range(connections))
     )
     seconds = time.perf_counter() - started
     latencies = sorted(tally.latencies)

@@ -3,7 +3,7 @@
 Knobs (environment): BENCH_DURATION (s per measurement, default 10), BENCH_WARMUP (s, 3),
 BENCH_CONNECTIONS (8), BENCH_LOADGEN (auto | wrk | python), BENCH_PG_HOST / _PORT / _USER,
 BENCH_REDIS_URL (redis://127.0.0.1:6379/13: a database the gifting benchmarks own and empty),
-BENCH_ONLY (comma-separated benchmark names, e.g. ``sendGift,fulfilment``; default all).
+BENCH_ONLY (comma-separated benchmark names, e.g. ``sendGift,referralClicks``; default all).
 Results go to bench/results/ (git-ignored).
 """
 
@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from bench import advocates_query, fulfilment_throughput, send_gift
+from bench import advocates_query, fulfilment_throughput, referral_clicks, send_gift
 from bench.config import BenchConfig, BenchError
 from bench.context import BenchContext
 from bench.loadgen import choose_load_generator
@@ -28,6 +28,7 @@ BENCHMARKS: list[tuple[str, Benchmark]] = [
     (advocates_query.NAME, advocates_query.run),
     (send_gift.NAME, send_gift.run),
     (fulfilment_throughput.NAME, fulfilment_throughput.run),
+    (referral_clicks.NAME, referral_clicks.run),
 ]
 """Run in this order against one seeded database. Add new benchmarks here."""
 
