@@ -174,13 +174,22 @@ async def _find_for_conversion(
     org = principal.organization_id
     if new.referral_id is not None:
         return await get_referral(session, principal, new.referral_id, "referralId")
-    query = select(Referral).where(Referral.organization_id == org, Referral.email == email)
+    query = select(Referral).where(Referral.organization_id == org)
     if new.code is not None:
         query = query.where(Referral.code == new.code.strip())
-    # The first referral of an email is the one that counts (later ones are duplicates).
-    referral = await session.scalar(query.order_by(col(Referral.id)).limit(1))
+    if email is not None:
+        # The first referral of an email is the one that counts (later ones are duplicates).
+        query = query.where(Referral.email == email).order_by(col(Referral.id))
+    else:
+        # A code alone: the most recent of its referrals still waiting for a purchase.
+        query = query.where(
+            col(Referral.converted_at).is_(None),
+            col(Referral.status).in_([ReferralStatus.SIGNED_UP, ReferralStatus.HELD]),
+        ).order_by(col(Referral.id).desc())
+    referral = await session.scalar(query.limit(1))
     if referral is None:
-        raise DomainError(ErrorCode.NOT_FOUND, "no referral for this email", "email")
+        field = "email" if email is not None else "code"
+        raise DomainError(ErrorCode.NOT_FOUND, f"no referral for this {field}", field)
     return referral
 
 
@@ -194,8 +203,8 @@ async def record_conversion(
     email = check.email("email", new.email, required=False)
     order_id = check.text("orderId", new.order_id, max_length=200, required=False)
     key = check.text("idempotencyKey", new.idempotency_key, max_length=200, required=False)
-    if new.referral_id is None and email is None:
-        check.fail("email", ErrorCode.REQUIRED, "give referralId, or email (with code if known)")
+    if new.referral_id is None and email is None and not (new.code or "").strip():
+        check.fail("email", ErrorCode.REQUIRED, "give referralId, email or code")
     check.done()
     assert value is not None and currency is not None
     digest = fingerprint(

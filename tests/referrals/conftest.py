@@ -63,7 +63,7 @@ class Program:
             ).referral
 
     async def convert(
-        self, email: str, value: int = 10_000, now: dt.datetime | None = None, **extra: Any
+        self, email: str | None, value: int = 10_000, now: dt.datetime | None = None, **extra: Any
     ) -> Any:
         new = service.NewConversion(value=value, currency="USD", email=email, **extra)
         async with unit_of_work() as session:

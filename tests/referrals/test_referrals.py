@@ -356,3 +356,13 @@ async def test_other_organizations_referrals_are_invisible(
         "mutation($id: ID!) { approveReferral(input: {id: $id}) { errors { code } } }", {"id": gid}
     )
     assert refused["approveReferral"]["errors"] == [{"code": "NOT_FOUND"}]
+
+
+async def test_a_code_alone_converts_its_latest_open_referral(
+    client: httpx.AsyncClient, referral_program: Program
+) -> None:
+    await clicked(client, referral_program)
+    await referral_program.signup("first@newco.example")
+    latest = await referral_program.signup("second@newco2.example")
+    converted = await referral_program.convert(None, code=referral_program.code)
+    assert converted.id == latest.id and converted.status == ReferralStatus.CONVERTED
