@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,7 +23,7 @@ from advocacy.advocates.queries import (
 from advocacy.errors import DomainError, ErrorCode
 from advocacy.graphql.context import Info
 from advocacy.graphql.errors import UserError
-from advocacy.graphql.ids import decode_any_id, decode_id, filter_id
+from advocacy.graphql.ids import decode_id, filter_id
 from advocacy.graphql.mutations import mutate
 from advocacy.graphql.pagination import Connection, connection_from_query
 from advocacy.graphql.permissions import CanRead, CanWrite
@@ -231,13 +230,6 @@ def _milestone_filter(flt: MilestoneFilterInput | None) -> MilestoneFilter:
     )
 
 
-async def _node_of_type(info: Info, global_id: str, type_name: str, loader: Any) -> Any:
-    decoded = decode_any_id(global_id)
-    if decoded is None or decoded[0] != type_name:
-        return None
-    return await loader.load(decoded[1])
-
-
 @strawberry.type
 class AdvocateQuery:
     @strawberry.field(permission_classes=[CanRead], description="Accounts, by name.")
@@ -254,7 +246,7 @@ class AdvocateQuery:
 
     @strawberry.field(permission_classes=[CanRead])
     async def account(self, info: Info, id: strawberry.ID) -> Account | None:
-        return await _node_of_type(info, id, "Account", info.context.loaders.account)
+        return await info.context.loaders.by_global_id(id, "Account")
 
     @strawberry.field(permission_classes=[CanRead])
     async def advocates(
@@ -278,7 +270,7 @@ class AdvocateQuery:
 
     @strawberry.field(permission_classes=[CanRead])
     async def advocate(self, info: Info, id: strawberry.ID) -> Advocate | None:
-        return await _node_of_type(info, id, "Advocate", info.context.loaders.advocate)
+        return await info.context.loaders.by_global_id(id, "Advocate")
 
     @strawberry.field(permission_classes=[CanRead], description="Milestones, newest first.")
     async def milestones(
@@ -294,7 +286,7 @@ class AdvocateQuery:
 
     @strawberry.field(permission_classes=[CanRead])
     async def milestone(self, info: Info, id: strawberry.ID) -> Milestone | None:
-        return await _node_of_type(info, id, "Milestone", info.context.loaders.milestone)
+        return await info.context.loaders.by_global_id(id, "Milestone")
 
 
 def _advocate_payload(advocate: AdvocateModel) -> AdvocatePayload:

@@ -24,7 +24,7 @@ from advocacy.gifting.queries import (
 )
 from advocacy.graphql.context import Info
 from advocacy.graphql.errors import UserError, user_errors
-from advocacy.graphql.ids import decode_any_id, decode_id, encode_id, filter_id
+from advocacy.graphql.ids import decode_id, encode_id, filter_id
 from advocacy.graphql.mutations import mutate
 from advocacy.graphql.pagination import Connection, connection_from_query
 from advocacy.graphql.permissions import CanRead, CanWrite
@@ -405,10 +405,7 @@ class GiftingQuery:
 
     @strawberry.field(permission_classes=[CanRead])
     async def gift_send(self, info: Info, id: strawberry.ID) -> GiftSend | None:
-        decoded = decode_any_id(id)
-        if decoded is None or decoded[0] != "GiftSend":
-            return None
-        return await info.context.loaders.gift_send.load(decoded[1])
+        return await info.context.loaders.by_global_id(id, "GiftSend")
 
     @strawberry.field(permission_classes=[CanRead], description="The catalog, by name.")
     async def gift_items(
@@ -426,10 +423,7 @@ class GiftingQuery:
 
     @strawberry.field(permission_classes=[CanRead])
     async def gift_item(self, info: Info, id: strawberry.ID) -> GiftItem | None:
-        decoded = decode_any_id(id)
-        if decoded is None or decoded[0] != "GiftItem":
-            return None
-        return await info.context.loaders.gift_item.load(decoded[1])
+        return await info.context.loaders.by_global_id(id, "GiftItem")
 
 
 @strawberry.type

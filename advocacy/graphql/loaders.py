@@ -25,6 +25,7 @@ from advocacy.advocates.queries import (
     rows_by_ids,
 )
 from advocacy.gifting.queries import GIFT_ITEM, GIFT_SEND, events_for_sends_query
+from advocacy.graphql.ids import decode_any_id
 from advocacy.programs.queries import PROGRAM
 from advocacy.referrals.queries import REFERRAL
 from advocacy.rules.queries import GIFT_RULE
@@ -69,7 +70,28 @@ class Loader(DataLoader[K, V]):
         return self.load(key)
 
 
+LOADER_OF_TYPE = {
+    "Account": "account",
+    "Program": "program",
+    "Advocate": "advocate",
+    "Milestone": "milestone",
+    "GiftItem": "gift_item",
+    "GiftSend": "gift_send",
+    "Referral": "referral",
+    "GiftRule": "gift_rule",
+}
+"""The loader that fetches each node type (Organization and ApiToken are read directly)."""
+
+
 class Loaders:
+    async def by_global_id(self, global_id: str, type_name: str) -> Any:
+        """The object a global id names, if it is a ``type_name`` of this organization."""
+        decoded = decode_any_id(global_id)
+        if decoded is None or decoded[0] != type_name:
+            return None
+        loader: Loader[int, Any] = getattr(self, LOADER_OF_TYPE[type_name])
+        return await loader.load(decoded[1])
+
     def __init__(self, session: AsyncSession, organization_id: int) -> None:
         from advocacy.graphql import gifting, referrals, rules, types
 

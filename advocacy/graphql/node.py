@@ -40,17 +40,6 @@ NODE_TYPES: dict[str, Any] = {
     "Referral": Referral,
     "GiftRule": GiftRule,
 }
-NODE_LOADERS = {
-    "Account": "account",
-    "Program": "program",
-    "Advocate": "advocate",
-    "Milestone": "milestone",
-    "GiftItem": "gift_item",
-    "GiftSend": "gift_send",
-    "Referral": "referral",
-    "GiftRule": "gift_rule",
-}
-"""The request loader that fetches each type (Organization and ApiToken are read directly)."""
 
 
 async def _resolve(info: Info, global_id: str) -> Node | None:
@@ -74,8 +63,7 @@ async def _resolve(info: Info, global_id: str) -> Node | None:
             )
         ).first()
         return None if row is None else ApiToken.from_row(row)
-    loader: Any = getattr(ctx.loaders, NODE_LOADERS[type_name])
-    found: Node | None = await loader.load(pk)
+    found: Node | None = await ctx.loaders.by_global_id(global_id, type_name)
     return found
 
 

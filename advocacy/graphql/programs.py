@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from advocacy.advocates.models import MilestoneKind as DomainKind
 from advocacy.graphql.context import Info
 from advocacy.graphql.errors import UserError
-from advocacy.graphql.ids import decode_any_id, decode_id
+from advocacy.graphql.ids import decode_id
 from advocacy.graphql.mutations import mutate
 from advocacy.graphql.pagination import Connection, connection_from_query
 from advocacy.graphql.permissions import CanRead, CanWrite
@@ -100,10 +100,7 @@ class ProgramQuery:
 
     @strawberry.field(permission_classes=[CanRead])
     async def program(self, info: Info, id: strawberry.ID) -> Program | None:
-        decoded = decode_any_id(id)
-        if decoded is None or decoded[0] != "Program":
-            return None
-        return await info.context.loaders.program.load(decoded[1])
+        return await info.context.loaders.by_global_id(id, "Program")
 
 
 @strawberry.type

@@ -13,7 +13,7 @@ from advocacy.advocates.models import Advocate as AdvocateModel
 from advocacy.graphql.context import Info
 from advocacy.graphql.errors import UserError
 from advocacy.graphql.gifting import GiftItem, GiftSend, Money
-from advocacy.graphql.ids import decode_any_id, decode_id, encode_id, filter_id
+from advocacy.graphql.ids import decode_id, encode_id, filter_id
 from advocacy.graphql.mutations import mutate
 from advocacy.graphql.pagination import Connection, connection_from_query
 from advocacy.graphql.permissions import CanRead, CanWrite
@@ -306,10 +306,7 @@ class ReferralQuery:
 
     @strawberry.field(permission_classes=[CanRead])
     async def referral(self, info: Info, id: strawberry.ID) -> Referral | None:
-        decoded = decode_any_id(id)
-        if decoded is None or decoded[0] != "Referral":
-            return None
-        return await info.context.loaders.referral.load(decoded[1])
+        return await info.context.loaders.by_global_id(id, "Referral")
 
     @strawberry.field(permission_classes=[CanRead], description="Null until configured.")
     async def referral_settings(self, info: Info) -> ReferralSettings | None:

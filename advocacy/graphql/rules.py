@@ -12,7 +12,7 @@ from advocacy.advocates.models import MilestoneKind
 from advocacy.graphql.context import Info
 from advocacy.graphql.errors import UserError
 from advocacy.graphql.gifting import GiftItem, GiftSend
-from advocacy.graphql.ids import decode_any_id, decode_id, encode_id
+from advocacy.graphql.ids import decode_id, encode_id
 from advocacy.graphql.mutations import mutate
 from advocacy.graphql.pagination import Connection, connection_from_query
 from advocacy.graphql.permissions import CanRead, CanWrite
@@ -208,10 +208,7 @@ class RuleQuery:
 
     @strawberry.field(permission_classes=[CanRead])
     async def gift_rule(self, info: Info, id: strawberry.ID) -> GiftRule | None:
-        decoded = decode_any_id(id)
-        if decoded is None or decoded[0] != "GiftRule":
-            return None
-        return await info.context.loaders.gift_rule.load(decoded[1])
+        return await info.context.loaders.by_global_id(id, "GiftRule")
 
 
 @strawberry.type
