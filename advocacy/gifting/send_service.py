@@ -290,6 +290,16 @@ async def approve_gift_send(session: AsyncSession, principal: Principal, send_id
     """Let a rule's gift go out: OFFERED, its expiry counted from now, the offer emailed."""
     principal.require(Role.MARKETER)
     send = await _own_send(session, principal, send_id)
+    # What sendGift checks may have changed while the gift waited.
+    try:
+        await _program_and_item(session, principal, send.program_id, send.item_id)
+    except DomainError as error:
+        raise DomainError(error.code, f"{error.message}; reject this gift", "id") from error
+    advocate = await get_advocate(session, principal, send.advocate_id, "id")
+    if advocate.status == AdvocateStatus.OPTED_OUT:
+        raise DomainError(
+            ErrorCode.INVALID_STATE, "the advocate has opted out; reject this gift", "id"
+        )
     now = utcnow()
     approved = await lifecycle.transition(
         session,

@@ -27,6 +27,7 @@ from advocacy.graphql.ids import decode_id, filter_id
 from advocacy.graphql.mutations import mutate
 from advocacy.graphql.pagination import Connection, connection_from_query
 from advocacy.graphql.permissions import CanRead, CanWrite
+from advocacy.graphql.scalars import filter_time
 from advocacy.graphql.types import (
     Account,
     Advocate,
@@ -212,8 +213,8 @@ def _advocate_filter(flt: AdvocateFilterInput | None) -> AdvocateFilter:
         account_id=filter_id(flt.account_id, "Account"),
         interest=flt.interest.strip().lower() if flt.interest else None,
         search=flt.search.strip() if flt.search else None,
-        engaged_after=flt.engaged_after,
-        engaged_before=flt.engaged_before,
+        engaged_after=filter_time(flt.engaged_after, "filter.engagedAfter"),
+        engaged_before=filter_time(flt.engaged_before, "filter.engagedBefore"),
     )
 
 
@@ -225,8 +226,8 @@ def _milestone_filter(flt: MilestoneFilterInput | None) -> MilestoneFilter:
         program_id=filter_id(flt.program_id, "Program"),
         kinds=tuple(flt.kinds) if flt.kinds else None,
         statuses=tuple(flt.statuses) if flt.statuses else None,
-        occurred_after=flt.occurred_after,
-        occurred_before=flt.occurred_before,
+        occurred_after=filter_time(flt.occurred_after, "filter.occurredAfter"),
+        occurred_before=filter_time(flt.occurred_before, "filter.occurredBefore"),
     )
 
 

@@ -28,7 +28,7 @@ from advocacy.graphql.ids import decode_id, encode_id, filter_id
 from advocacy.graphql.mutations import mutate
 from advocacy.graphql.pagination import Connection, connection_from_query
 from advocacy.graphql.permissions import CanRead, CanWrite
-from advocacy.graphql.scalars import BigInt
+from advocacy.graphql.scalars import BigInt, filter_time
 from advocacy.graphql.types import Advocate, Node, Program
 from advocacy.graphql.unset import maybe
 from advocacy.tenancy.principal import Principal
@@ -379,8 +379,8 @@ def _send_filter(flt: GiftSendFilterInput | None) -> GiftSendFilter:
         statuses=tuple(flt.statuses) if flt.statuses else None,
         program_id=filter_id(flt.program_id, "Program"),
         advocate_id=filter_id(flt.advocate_id, "Advocate"),
-        sent_after=flt.sent_after,
-        sent_before=flt.sent_before,
+        sent_after=filter_time(flt.sent_after, "filter.sentAfter"),
+        sent_before=filter_time(flt.sent_before, "filter.sentBefore"),
     )
 
 

@@ -17,7 +17,7 @@ from advocacy.graphql.ids import decode_id, encode_id, filter_id
 from advocacy.graphql.mutations import mutate
 from advocacy.graphql.pagination import Connection, connection_from_query
 from advocacy.graphql.permissions import CanRead, CanWrite
-from advocacy.graphql.scalars import BigInt
+from advocacy.graphql.scalars import BigInt, filter_time
 from advocacy.graphql.types import Advocate, Node, Program
 from advocacy.referrals import codes, service, settings_service
 from advocacy.referrals.models import (
@@ -210,6 +210,11 @@ class RecordReferralSignupInput:
     external_id: str | None = strawberry.field(
         default=None, description="Your id for the signup; recording it again replays."
     )
+    click_token: str | None = strawberry.field(
+        default=None,
+        description="The `ref_click` parameter your landing page received, if any: ties the "
+        "signup to its visitor (per-visitor fraud rule, exact click→signup window).",
+    )
 
 
 @strawberry.input
@@ -268,8 +273,8 @@ def referral_filter(
         else filter_id(flt.referrer_id, "Advocate"),
         program_id=filter_id(flt.program_id, "Program"),
         verdict=flt.verdict,
-        created_after=flt.created_after,
-        created_before=flt.created_before,
+        created_after=filter_time(flt.created_after, "filter.createdAfter"),
+        created_before=filter_time(flt.created_before, "filter.createdBefore"),
     )
 
 
@@ -374,7 +379,11 @@ class ReferralMutation:
     ) -> ReferralPayload:
         async def work(session: AsyncSession, principal: Principal) -> service.RecordedReferral:
             new = service.NewSignup(
-                code=input.code, email=input.email, name=input.name, external_id=input.external_id
+                code=input.code,
+                email=input.email,
+                name=input.name,
+                external_id=input.external_id,
+                click_token=input.click_token,
             )
             return await service.record_signup(session, principal, new)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import NewType
 
 import strawberry
@@ -28,3 +29,13 @@ SCALAR_MAP: dict[object, ScalarDefinition] = {
         parse_value=_parse_big_int,
     )
 }
+
+
+def filter_time(value: dt.datetime | None, field: str) -> dt.datetime | None:
+    """A DateTime filter argument, which must carry a UTC offset (comparing a local time with
+    stored UTC times means nothing); a clear BAD_USER_INPUT naming the field otherwise."""
+    if value is not None and (value.tzinfo is None or value.utcoffset() is None):
+        from advocacy.graphql.errors import ApiError
+
+        raise ApiError(f"{field} needs a UTC offset, e.g. 2026-01-31T09:00:00Z", "BAD_USER_INPUT")
+    return value

@@ -58,10 +58,31 @@ def visitor_hash(ip: str, user_agent: str) -> str:
     return hmac.new(key, f"visitor:{ip}|{user_agent}".encode(), hashlib.sha256).hexdigest()
 
 
-def with_ref(url: str, code: str) -> str:
+def click_token(click_id: int) -> str:
+    """``<id>.<signature>``: lets the shop hand a signup its visitor's click back
+    (``recordReferralSignup(clickToken:)``) without being able to invent one."""
+    key = get_settings().secret_key.get_secret_value().encode()
+    signature = hmac.new(key, f"click:{click_id}".encode(), hashlib.sha256).hexdigest()[:20]
+    return f"{click_id}.{signature}"
+
+
+def click_id_from_token(token: str | None) -> int | None:
+    if not token or "." not in token or len(token) > 40:
+        return None
+    raw_id, _ = token.split(".", 1)
+    if not raw_id.isdigit() or int(raw_id) > 2**31 - 1:
+        return None
+    return int(raw_id) if hmac.compare_digest(click_token(int(raw_id)), token) else None
+
+
+def with_ref(url: str, code: str, click_id: int | None = None) -> str:
+    """``url`` with ``ref=<code>`` (and ``ref_click=<token>`` for a counted click) added."""
     parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "ref"]
+    ours = ("ref", "ref_click")
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in ours]
     query.append(("ref", code))
+    if click_id is not None:
+        query.append(("ref_click", click_token(click_id)))
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
@@ -123,9 +144,11 @@ async def record_click(
         "since": now - dt.timedelta(minutes=window),
         "dedup_bucket": int(now.timestamp()) // (window * 60) if window else None,
     }
-    inserted = await session.execute(_click_insert(dialect_name(session)), params)
-    counted = inserted.first() is not None
-    return ClickOutcome(outcome.location, outcome.code, outcome.cookie_days, counted=counted)
+    inserted = (await session.execute(_click_insert(dialect_name(session)), params)).first()
+    if inserted is None:
+        return outcome
+    location = with_ref(found.landing_url, code, inserted[0])
+    return ClickOutcome(location, outcome.code, outcome.cookie_days, counted=True)
 
 
 _COLUMNS = [

@@ -2,8 +2,9 @@
 friend get their gifts through the gifting service (budget, stock, idempotency, fulfilment).
 
 Each gift's idempotency key is derived from the referral, so a job run twice (or two jobs at
-once) sends each gift once. A gift that can't go out (budget or stock gone) is noted on the
-referral rather than retried forever; a marketer can send it by hand."""
+once) sends each gift once. A gift that can't go out (budget or stock gone, program paused) is
+noted on the referral (``rewardNote``) and tried again a day later, until it goes out or the
+conversion is reversed."""
 
 from __future__ import annotations
 
@@ -110,8 +111,16 @@ async def send_rewards(
         )
         notes += [note] if note else []
     referral.reward_note = "; ".join(notes)[:500] or None
+    if notes:
+        # Budget, stock or a paused program may change: try again tomorrow. The side that went
+        # out is not sent twice (its idempotency key replays it).
+        referral.rewarded_at = None
+        referral.reward_due_at = now + RETRY_AFTER
     await session.flush()
     return referral
+
+
+RETRY_AFTER = dt.timedelta(days=1)
 
 
 async def due_rewards(session: AsyncSession, now: dt.datetime | None = None) -> list[int]:

@@ -19,6 +19,7 @@ from advocacy.idempotency import earlier_result, fingerprint
 from advocacy.jobs import enqueue_after_commit
 from advocacy.referrals import fraud
 from advocacy.referrals import jobs as referral_jobs
+from advocacy.referrals.clicks import click_id_from_token
 from advocacy.referrals.models import (
     FlaggedAction,
     FraudReason,
@@ -41,6 +42,8 @@ class NewSignup:
     email: str
     name: str | None = None
     external_id: str | None = None
+    click_token: str | None = None
+    """The ``ref_click`` the landing page received: ties the signup to its visitor's click."""
 
 
 @dataclass
@@ -72,10 +75,14 @@ async def _settings(session: AsyncSession, organization_id: int) -> ReferralSett
 async def get_referral(
     session: AsyncSession, principal: Principal, referral_id: int, field: str = "id"
 ) -> Referral:
+    """The referral, locked until the transaction ends: every change to a referral (conversion,
+    approval, rejection, reversal) reads it this way, so concurrent decisions serialize and each
+    sees the other's result instead of overwriting it."""
     referral = await session.scalar(
-        select(Referral).where(
-            Referral.id == referral_id, Referral.organization_id == principal.organization_id
-        )
+        select(Referral)
+        .where(Referral.id == referral_id, Referral.organization_id == principal.organization_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
     if referral is None:
         raise DomainError(ErrorCode.NOT_FOUND, "no such referral", field)
@@ -97,6 +104,36 @@ def _verdict(
     return ReferralStatus.HELD
 
 
+async def _attributed_click(
+    session: AsyncSession, referrer: Advocate, code: str, token: str | None, now: dt.datetime
+) -> tuple[ReferralClick | None, str | None]:
+    """The click this signup came from, and its visitor — known only from a valid click token.
+    Without one, the code's latest click (anyone's) still dates the click→signup window, but no
+    visitor is assumed, so the per-visitor rule can't misfire on strangers."""
+    click_id = click_id_from_token(token)
+    if click_id is not None:
+        click = await session.scalar(
+            select(ReferralClick).where(
+                ReferralClick.id == click_id,
+                ReferralClick.code == code,
+                ReferralClick.advocate_id == referrer.id,
+            )
+        )
+        if click is not None:
+            return click, click.visitor_hash
+    click = await session.scalar(
+        select(ReferralClick)
+        .where(
+            ReferralClick.code == code,
+            ReferralClick.advocate_id == referrer.id,
+            col(ReferralClick.created_at) <= now,
+        )
+        .order_by(col(ReferralClick.created_at).desc())
+        .limit(1)
+    )
+    return click, None
+
+
 async def record_signup(
     session: AsyncSession, principal: Principal, new: NewSignup, now: dt.datetime | None = None
 ) -> RecordedReferral:
@@ -106,6 +143,7 @@ async def record_signup(
     email = check.email("email", new.email)
     name = check.text("name", new.name, max_length=200, required=False)
     external_id = check.text("externalId", new.external_id, max_length=200, required=False)
+    check.text("clickToken", new.click_token, max_length=40, required=False)
     check.done()
     assert code is not None and email is not None
     org = principal.organization_id
@@ -130,23 +168,14 @@ async def record_signup(
     if referrer is None or referrer.status == AdvocateStatus.OPTED_OUT:
         raise DomainError(ErrorCode.NOT_FOUND, "no advocate has this referral code", "code")
     now = now or utcnow()
-    click = await session.scalar(
-        select(ReferralClick)
-        .where(
-            ReferralClick.code == code,
-            ReferralClick.advocate_id == referrer.id,
-            col(ReferralClick.created_at) <= now,
-        )
-        .order_by(col(ReferralClick.created_at).desc())
-        .limit(1)
-    )
+    click, visitor = await _attributed_click(session, referrer, code, new.click_token, now)
     referral = Referral(
         organization_id=org,
         program_id=settings.program_id,
         referrer_id=referrer.id or 0,
         code=code,
         click_id=click.id if click else None,
-        visitor_hash=click.visitor_hash if click else None,
+        visitor_hash=visitor,
         email=email,
         name=name,
         external_id=external_id,
@@ -176,7 +205,7 @@ async def _find_for_conversion(
         return await get_referral(session, principal, new.referral_id, "referralId")
     query = select(Referral).where(Referral.organization_id == org)
     if new.code is not None:
-        query = query.where(Referral.code == new.code.strip())
+        query = query.where(Referral.code == new.code)
     if email is not None:
         # The first referral of an email is the one that counts (later ones are duplicates).
         query = query.where(Referral.email == email).order_by(col(Referral.id))
@@ -186,11 +215,11 @@ async def _find_for_conversion(
             col(Referral.converted_at).is_(None),
             col(Referral.status).in_([ReferralStatus.SIGNED_UP, ReferralStatus.HELD]),
         ).order_by(col(Referral.id).desc())
-    referral = await session.scalar(query.limit(1))
-    if referral is None:
+    found = await session.scalar(query.limit(1).with_only_columns(col(Referral.id)))
+    if found is None:
         field = "email" if email is not None else "code"
         raise DomainError(ErrorCode.NOT_FOUND, f"no referral for this {field}", field)
-    return referral
+    return await get_referral(session, principal, found, "referralId")
 
 
 async def record_conversion(
@@ -203,7 +232,8 @@ async def record_conversion(
     email = check.email("email", new.email, required=False)
     order_id = check.text("orderId", new.order_id, max_length=200, required=False)
     key = check.text("idempotencyKey", new.idempotency_key, max_length=200, required=False)
-    if new.referral_id is None and email is None and not (new.code or "").strip():
+    new.code = check.text("code", new.code, max_length=32, required=False)
+    if new.referral_id is None and email is None and new.code is None:
         check.fail("email", ErrorCode.REQUIRED, "give referralId, email or code")
     check.done()
     assert value is not None and currency is not None
@@ -227,6 +257,15 @@ async def record_conversion(
         if earlier is not None:
             return RecordedReferral(earlier, replayed=True)
     referral = await _find_for_conversion(session, principal, new, email)
+    if key is not None and referral.conversion_key == key:
+        # The same conversion committed while we waited for the lock.
+        if referral.input_fingerprint != digest:
+            raise DomainError(
+                ErrorCode.IDEMPOTENCY_KEY_REUSED,
+                "this idempotencyKey was already used for a different conversion",
+                "idempotencyKey",
+            )
+        return RecordedReferral(referral, replayed=True)
     if referral.converted_at is not None:
         raise DomainError(
             ErrorCode.INVALID_STATE, "this referral has already converted", "referralId"
@@ -273,7 +312,7 @@ async def _convert(
             kind=MilestoneKind.REFERRAL,
             occurred_at=now,
             note=f"Referral of {referral.email} converted",
-            external_id=f"referral-{referral.id}",
+            external_id=f"advocacy:referral:{referral.id}",
         ),
     )
     milestone = recorded.milestone

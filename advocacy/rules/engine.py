@@ -137,6 +137,13 @@ async def fire(
 ) -> GiftRuleRun | None:
     """Act on one event for one rule, once; the run records what happened."""
     now = now or utcnow()
+    if rule.cap_count is not None:
+        # Serialize capped rule sends per advocate, so concurrent events can't all pass the
+        # cap. NO KEY UPDATE: it doesn't conflict with the key-share locks that inserting rows
+        # referencing the advocate takes, so it can't deadlock with them.
+        await session.execute(
+            select(Advocate.id).where(Advocate.id == advocate.id).with_for_update(key_share=True)
+        )
     run = await _claim(session, rule, advocate, key)
     if run is None:
         return None
@@ -155,11 +162,15 @@ async def fire(
         if item_id is None:
             skip = "no catalog item matches the advocate's interests under the price cap"
     if skip is None and item_id is not None:
+        try:
+            message = await _message(session, rule, advocate, program, milestone_kind)
+        except ValueError:  # a template saved before templates were checked this strictly
+            message = None
         new = send_service.NewSend(
             advocate_id=advocate.id or 0,
             item_id=item_id,
             program_id=rule.program_id,
-            message=await _message(session, rule, advocate, program, milestone_kind),
+            message=message,
             idempotency_key=f"rule-{rule.id}:{key}",
             reason=GiftSendReason.RULE,
             pending_approval=rule.requires_approval,

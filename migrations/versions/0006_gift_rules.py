@@ -85,7 +85,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute("UPDATE gift_send SET status = 'CANCELLED' WHERE status = 'PENDING_APPROVAL'")
+    pending = op.get_bind().execute(
+        sa.text("SELECT count(*) FROM gift_send WHERE status = 'PENDING_APPROVAL'")
+    ).scalar()
+    if pending:
+        raise RuntimeError(
+            f"{pending} gift(s) await approval: approve or reject them (rejectGiftSend releases "
+            "their budget) before downgrading below 0006"
+        )
     with op.batch_alter_table('gift_send', schema=None) as batch_op:
         batch_op.drop_constraint('ck_gift_send_status', type_='check')
         batch_op.alter_column('status',

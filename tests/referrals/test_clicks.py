@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
 from advocacy.db import unit_of_work
-from advocacy.referrals.clicks import with_ref
+from advocacy.referrals.clicks import click_id_from_token, with_ref
 from advocacy.referrals.models import ReferralClick
 from tests.conftest import Org
 from tests.fixtures.api import Api
@@ -37,8 +38,12 @@ async def test_a_click_is_counted_sets_the_cookie_and_lands_with_the_code(
 ) -> None:
     response = await click(client, referral_program.code, channel="LinkedIn")
     assert response.status_code == 302
-    assert response.headers["location"] == with_ref(LANDING, referral_program.code)
-    assert response.headers["location"].endswith(f"utm_source=advocacy&ref={referral_program.code}")
+    location = urlsplit(response.headers["location"])
+    assert location.geturl().startswith("https://shop.example.com/welcome?")
+    query = parse_qs(location.query)
+    assert query["utm_source"] == ["advocacy"] and query["ref"] == [referral_program.code]
+    [token] = query["ref_click"]  # hands the signup its visitor's click
+    assert click_id_from_token(token) is not None and click_id_from_token(token + "0") is None
     cookie = response.headers["set-cookie"]
     assert f"advocacy_ref={referral_program.code}" in cookie and "Max-Age=2592000" in cookie
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie
@@ -73,8 +78,9 @@ async def test_a_regenerated_code_replaces_the_old_one_at_once(
     assert revoked.headers["location"] == "https://shop.example.com/"  # the org's fallback
     assert "set-cookie" not in revoked.headers
     assert await clicks_of(org) == []
-    assert (await click(client, new)).headers["location"] == with_ref(LANDING, new)
-    assert len(await clicks_of(org)) == 1
+    landed = (await click(client, new)).headers["location"]
+    [recorded] = await clicks_of(org)
+    assert landed == with_ref(LANDING, new, recorded.id)
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -193,11 +194,17 @@ async def test_too_many_signups_from_one_visitor_are_flagged(
     client: httpx.AsyncClient, referral_program: Program
 ) -> None:
     await referral_program.configure(max_signups_per_visitor_per_day=2)
-    await clicked(client, referral_program)
+    landed = (await click(client, referral_program.code)).headers["location"]
+    [token] = parse_qs(urlsplit(landed).query)["ref_click"]
     statuses = [
-        (await referral_program.signup(f"person{n}@newco{n}.example")).reasons for n in range(3)
+        (await referral_program.signup(f"person{n}@newco{n}.example", click_token=token)).reasons
+        for n in range(3)
     ]
     assert statuses == [[], [], ["TOO_MANY_SIGNUPS_FROM_VISITOR"]]
+    # Without the click token a signup isn't tied to any visitor: strangers who sign up after
+    # someone else's click are not flagged as one person.
+    others = [(await referral_program.signup(f"x{n}@other{n}.example")).reasons for n in range(3)]
+    assert others == [[], [], []]
 
 
 async def test_attribution_windows_use_the_clock_not_sleeps(
@@ -303,9 +310,10 @@ async def test_delayed_rewards_wait_for_the_refund_window_and_a_reversal_cancels
     await assert_ledger_balances(org.id)
 
 
-async def test_a_reward_the_budget_cannot_cover_is_noted_not_retried_forever(
+async def test_a_reward_the_budget_cannot_cover_is_retried_until_it_goes_out(
     client: httpx.AsyncClient, referral_program: Program, org: Org
 ) -> None:
+    from advocacy.programs.models import Program as ProgramRow
     from tests.fixtures.factories import make_program
 
     poor = await make_program(org.id, budget_total=500)
@@ -315,14 +323,58 @@ async def test_a_reward_the_budget_cannot_cover_is_noted_not_retried_forever(
     referral = await referral_program.convert("broke@newco.example")
     async with unit_of_work() as session:
         done = await rewards.send_rewards(session, referral.id)
-    assert done is not None and done.referrer_send_id is None
-    assert "budget" in (done.reward_note or "")
+    assert done is not None and done.referrer_send_id is None and done.rewarded_at is None
+    assert "budget" in (done.reward_note or "") and done.reward_due_at is not None
+    async with unit_of_work() as session:  # not due again until tomorrow
+        assert await rewards.send_rewards(session, referral.id) is None
+        program = await session.get(ProgramRow, poor.id)
+        assert program is not None
+        program.budget_total = 100_000  # the marketer tops the budget up
+    tomorrow = utcnow() + dt.timedelta(days=1, minutes=1)
+    async with unit_of_work() as session:
+        sent = await rewards.send_rewards(session, referral.id, tomorrow)
+    assert sent is not None and sent.referrer_send_id and sent.friend_send_id
+    assert sent.rewarded_at is not None and sent.reward_note is None
     await assert_ledger_balances(org.id)
+
+
+async def test_concurrent_conversions_of_one_referral_convert_it_once(
+    client: httpx.AsyncClient, referral_program: Program, org: Org, database: str
+) -> None:
+    if not database.startswith("postgresql"):
+        pytest.skip("needs PostgreSQL's concurrent transactions (runs in CI)")
+    await clicked(client, referral_program)
+    await referral_program.signup("race@newco.example")
+
+    async def convert(key: str) -> str:
+        try:
+            done = await referral_program.convert("race@newco.example", idempotency_key=key)
+        except Exception as error:
+            return type(error).__name__
+        return "converted" if done.conversion_key == key else "other"
+
+    outcomes = await asyncio.gather(*(convert(f"k{n % 3}") for n in range(9)))
+    assert outcomes.count("converted") == 3  # the winner's key, three times (replays)
+    assert outcomes.count("DomainError") == 6
+    async with unit_of_work() as session:
+        milestones = list(
+            await session.scalars(
+                select(Milestone).where(Milestone.advocate_id == referral_program.referrer.id)
+            )
+        )
+    assert len(milestones) == 1
 
 
 async def test_bad_input_names_the_field_and_writes_nothing(
     marketer: Api, viewer: Api, referral_program: Program
 ) -> None:
+    naive = await marketer.raw(
+        '{ referrals(filter: {createdAfter: "2026-01-01T00:00:00"}) { totalCount } }'
+    )
+    assert naive["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "filter.createdAfter" in naive["errors"][0]["message"]
+    nul = await marketer(CONVERT, {"input": {"value": 1, "currency": "USD", "code": "ab\u0000cd"}})
+    assert nul["recordReferralConversion"]["errors"][0]["field"] == "code"
     bad = await marketer(SIGNUP, {"input": {"code": referral_program.code, "email": "nope"}})
     assert bad["recordReferralSignup"]["errors"] == [{"field": "email", "code": "INVALID"}]
     unknown = await marketer(SIGNUP, {"input": {"code": "zzzzzz", "email": "a@b.example"}})

@@ -335,6 +335,8 @@ async def test_paused_rules_do_not_fire_and_deleted_rules_are_gone(
         ({"trigger": "POINTS_THRESHOLD"}, "threshold", "REQUIRED"),
         ({"messageTemplate": "Hi {nickname}"}, "messageTemplate", "INVALID"),
         ({"messageTemplate": "Hi {first_name"}, "messageTemplate", "INVALID"),
+        ({"messageTemplate": "You have {points:d} points"}, "messageTemplate", "INVALID"),
+        ({"messageTemplate": "Hi {name:>99999999}"}, "messageTemplate", "INVALID"),
         ({"itemId": None}, "itemId", "REQUIRED"),
         ({"capCount": 2}, "capDays", "REQUIRED"),
         ({"name": " "}, "name", "REQUIRED"),
@@ -385,3 +387,50 @@ async def test_other_organizations_programs_and_rules_are_out_of_reach(
         "query($id: ID!) { giftRule(id: $id) { id } node(id: $id) { id } }", {"id": gid}
     )
     assert seen == {"giftRule": None, "node": None}
+
+
+async def test_the_cap_holds_when_events_arrive_at_once(
+    org: Org, world: dict[str, int], database: str
+) -> None:
+    if not database.startswith("postgresql"):
+        pytest.skip("needs PostgreSQL's concurrent transactions (runs in CI)")
+    await rule(
+        org,
+        trigger=RuleTrigger.REFERRAL_CONVERTED,
+        program_id=world["program"],
+        item_id=world["item"],
+        cap_count=1,
+        cap_days=30,
+    )
+    await asyncio.gather(
+        *(
+            evaluate(org, RuleTrigger.REFERRAL_CONVERTED, world["advocate"], f"referral:{n}")
+            for n in range(4)
+        )
+    )
+    assert len(await sends_of(org)) == 1
+
+
+async def test_an_opted_out_advocates_pending_gift_cannot_be_approved(
+    org: Org, marketer: Api, world: dict[str, int]
+) -> None:
+    await rule(
+        org,
+        trigger=RuleTrigger.REFERRAL_CONVERTED,
+        program_id=world["program"],
+        item_id=world["item"],
+        requires_approval=True,
+    )
+    await evaluate(org, RuleTrigger.REFERRAL_CONVERTED, world["advocate"], "referral:1")
+    [pending] = await sends_of(org)
+    await marketer(
+        """mutation($id: ID!) {
+          updateAdvocate(input: {id: $id, status: OPTED_OUT}) { errors { code } }
+        }""",
+        {"id": encode_id("Advocate", world["advocate"])},
+    )
+    refused = await marketer(
+        "mutation($id: ID!) { approveGiftSend(input: {id: $id}) { errors { field code } } }",
+        {"id": encode_id("GiftSend", pending.id or 0)},
+    )
+    assert refused["approveGiftSend"]["errors"] == [{"field": "id", "code": "INVALID_STATE"}]
