@@ -12,7 +12,7 @@ from advocacy.referrals.models import (
     ReferralSettings,
     RevokedReferralCode,
 )
-from advocacy.rules.models import GiftRule, GiftRuleRun
+from advocacy.rules.models import GiftRule, GiftRuleRun, RuleEvent
 from advocacy.tenancy.models import ApiToken, Organization
 
 metadata = SQLModel.metadata
@@ -35,6 +35,7 @@ __all__ = [
     "ReferralClick",
     "ReferralSettings",
     "RevokedReferralCode",
+    "RuleEvent",
     "ShippingDetails",
     "metadata",
 ]

@@ -207,7 +207,7 @@ async def approve_milestone(
         )
     )
     await session.refresh(milestone)
-    rule_jobs.fire_after_commit(
+    await rule_jobs.record_event(
         session,
         milestone.organization_id,
         RuleTrigger.MILESTONE_APPROVED,

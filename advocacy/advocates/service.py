@@ -217,7 +217,7 @@ async def update_advocate(
     if lapsing:
         # One lapse is identified by the engagement it followed, so it fires rules once.
         since = advocate.last_engaged_at.isoformat() if advocate.last_engaged_at else "never"
-        rule_jobs.fire_after_commit(
+        await rule_jobs.record_event(
             session,
             advocate.organization_id,
             RuleTrigger.ADVOCATE_LAPSED,

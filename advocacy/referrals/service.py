@@ -323,7 +323,7 @@ async def _convert(
     await session.flush()
     if settings.reward_delay_days == 0:
         enqueue_after_commit(session, referral_jobs.send_rewards, referral_id=referral.id)
-    rule_jobs.fire_after_commit(
+    await rule_jobs.record_event(
         session,
         referral.organization_id,
         RuleTrigger.REFERRAL_CONVERTED,

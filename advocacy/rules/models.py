@@ -6,7 +6,13 @@ import enum
 from sqlalchemy import BigInteger, CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from advocacy.models_base import created_at_field, enum_check, enum_field, json_column
+from advocacy.models_base import (
+    created_at_field,
+    enum_check,
+    enum_field,
+    json_column,
+    timestamp_field,
+)
 
 
 class RuleTrigger(enum.StrEnum):
@@ -89,3 +95,24 @@ class GiftRuleRun(SQLModel, table=True):
     """Why it couldn't act (budget, stock, cap, no matching item)."""
     send_id: int | None = Field(default=None, foreign_key="gift_send.id")
     created_at: dt.datetime = created_at_field()
+
+
+class RuleEvent(SQLModel, table=True):
+    """Something rules may react to, written in the transaction where it happened. The
+    ``rules.evaluate`` message only points at it; the sweeper re-enqueues events a lost message
+    left unprocessed (DESIGN.md §2), and the run table makes a repeat harmless."""
+
+    __tablename__ = "rule_event"
+    __table_args__ = (
+        enum_check("trigger", RuleTrigger, "ck_rule_event_trigger"),
+        Index("ix_rule_event_unprocessed", "processed_at", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organization.id", nullable=False)
+    trigger: RuleTrigger = enum_field(RuleTrigger, RuleTrigger.MILESTONE_APPROVED)
+    advocate_id: int = Field(foreign_key="advocate.id", nullable=False)
+    event_key: str = Field(max_length=100, nullable=False)
+    milestone_kind: str | None = Field(default=None, max_length=20)
+    created_at: dt.datetime = created_at_field()
+    processed_at: dt.datetime | None = timestamp_field()

@@ -434,3 +434,38 @@ async def test_an_opted_out_advocates_pending_gift_cannot_be_approved(
         {"id": encode_id("GiftSend", pending.id or 0)},
     )
     assert refused["approveGiftSend"]["errors"] == [{"field": "id", "code": "INVALID_STATE"}]
+
+
+async def test_a_lost_message_is_found_by_the_sweep_and_acts_once(
+    org: Org, world: dict[str, int], job_engine: None
+) -> None:
+    """The event row is the truth: a message lost with the broker is rung again by the sweep,
+    and the evaluation claims the event, so running it twice sends once."""
+    from advocacy.rules import jobs as rule_jobs
+    from advocacy.rules.models import RuleEvent
+
+    await rule(
+        org,
+        trigger=RuleTrigger.REFERRAL_CONVERTED,
+        program_id=world["program"],
+        item_id=world["item"],
+    )
+    async with unit_of_work() as session:
+        event = RuleEvent(
+            organization_id=org.id,
+            trigger=RuleTrigger.REFERRAL_CONVERTED,
+            advocate_id=world["advocate"],
+            event_key="referral:lost",
+            created_at=utcnow() - dt.timedelta(hours=1),
+        )
+        session.add(event)
+    queue = rule_jobs.evaluate.broker.queues["default"]
+    before = queue.qsize()
+    await rule_jobs.sweep_events.fn.__wrapped__()  # the job itself, in this event loop
+    assert queue.qsize() > before  # rung again
+    for _ in range(2):
+        await rule_jobs.evaluate.fn.__wrapped__(event_id=event.id)
+    assert len(await sends_of(org)) == 1
+    async with unit_of_work() as session:
+        stored = await session.get(RuleEvent, event.id)
+    assert stored is not None and stored.processed_at is not None
