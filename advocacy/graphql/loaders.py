@@ -27,7 +27,7 @@ from advocacy.advocates.queries import (
 from advocacy.gifting.queries import GIFT_ITEM, GIFT_SEND, events_for_sends_query
 from advocacy.graphql.ids import decode_any_id
 from advocacy.programs.queries import PROGRAM
-from advocacy.referrals.queries import REFERRAL
+from advocacy.referrals.queries import REFERRAL, Funnel, funnels_for
 from advocacy.rules.queries import GIFT_RULE
 
 if TYPE_CHECKING:
@@ -116,6 +116,7 @@ class Loaders:
         self.gift_rule: Loader[int, GiftRule | None] = self._by_id(
             GIFT_RULE, rules.GiftRule.from_row
         )
+        self.referral_funnel: Loader[int, Funnel] = Loader(self._load_referral_funnels)
         self.send_events: Loader[int, list[Any]] = Loader(self._load_send_events)
         self.advocate_milestones: Loader[MilestonePageKey, list[Milestone]] = Loader(
             self._load_advocate_milestones
@@ -148,6 +149,10 @@ class Loaders:
                 rows = per_advocate.get(advocate_id, ())
                 results[(advocate_id, limit, offset, flt)] = [convert(row) for row in rows]
         return [results[key] for key in keys]
+
+    async def _load_referral_funnels(self, advocate_ids: Sequence[int]) -> list[Funnel]:
+        funnels = await funnels_for(self._session, self._organization_id, list(set(advocate_ids)))
+        return [funnels[advocate_id] for advocate_id in advocate_ids]
 
     async def _load_send_events(self, send_ids: Sequence[int]) -> list[list[Any]]:
         grouped: dict[int, list[Any]] = defaultdict(list)

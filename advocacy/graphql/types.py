@@ -400,9 +400,7 @@ class Advocate(Node):
 
     @strawberry.field(description="Clicks, signups, conversions and revenue of their referrals.")
     async def referral_stats(self, info: Info) -> ReferralStats:
-        from advocacy.referrals.queries import funnel_for
-
-        funnel = await funnel_for(info.context.session, info.context.organization_id, self.pk)
+        funnel = await info.context.loaders.referral_funnel.load(self.pk)
         return ReferralStats(
             clicks=funnel.clicks,
             signups=funnel.signups,

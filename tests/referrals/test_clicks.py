@@ -146,3 +146,20 @@ async def test_simultaneous_repeats_of_one_visitor_count_once(
     for _ in range(5):
         await asyncio.gather(*(click(client, referral_program.code) for _ in range(8)))
     assert len(await clicks_of(org)) == 1
+
+
+async def test_referral_stats_of_a_whole_page_cost_a_fixed_number_of_statements(
+    marketer: Api, referral_program: Program, org: Org
+) -> None:
+    from tests.fixtures.factories import make_advocate
+    from tests.fixtures.statements import count_statements
+
+    for _ in range(4):
+        await make_advocate(org.id)
+    query = "{ advocates(first: 20) { nodes { referralStats { clicks signups conversions } } } }"
+    with count_statements() as few:
+        await marketer(query.replace("20", "2"))
+    with count_statements() as many:
+        result = await marketer(query)
+    assert len(result["advocates"]["nodes"]) == 5
+    assert many["SELECT"] == few["SELECT"]  # one batch per statistic, not one per advocate
