@@ -25,6 +25,7 @@ from advocacy.gifting.queries import (
 from advocacy.graphql.context import Info
 from advocacy.graphql.errors import UserError, user_errors
 from advocacy.graphql.ids import decode_id, encode_id, filter_id
+from advocacy.graphql.loaders import required
 from advocacy.graphql.mutations import mutate
 from advocacy.graphql.pagination import Connection, connection_from_query
 from advocacy.graphql.permissions import CanRead, CanWrite
@@ -162,27 +163,19 @@ class GiftSend(Node):
 
     @strawberry.field
     async def advocate(self, info: Info) -> Advocate:
-        found = await info.context.loaders.advocate.load(self.advocate_id)
-        assert found is not None
-        return found
+        return await required(info.context.loaders.advocate, self.advocate_id)
 
     @strawberry.field
     async def program(self, info: Info) -> Program:
-        found = await info.context.loaders.program.load(self.program_id)
-        assert found is not None
-        return found
+        return await required(info.context.loaders.program, self.program_id)
 
     @strawberry.field(description="The item now chosen (after any swap).")
     async def item(self, info: Info) -> GiftItem:
-        found = await info.context.loaders.gift_item.load(self.item_id)
-        assert found is not None
-        return found
+        return await required(info.context.loaders.gift_item, self.item_id)
 
     @strawberry.field
     async def original_item(self, info: Info) -> GiftItem:
-        found = await info.context.loaders.gift_item.load(self.original_item_id)
-        assert found is not None
-        return found
+        return await required(info.context.loaders.gift_item, self.original_item_id)
 
     @strawberry.field(description="The history, oldest first.")
     async def events(self, info: Info) -> list[GiftEvent]:

@@ -70,6 +70,13 @@ class Loader(DataLoader[K, V]):
         return self.load(key)
 
 
+async def required(loader: Loader[K, V | None], key: K) -> V:
+    """A row the caller's own row refers to by foreign key, so it exists (same organization)."""
+    found = await loader.load(key)
+    assert found is not None, key
+    return found
+
+
 LOADER_OF_TYPE = {
     "Account": "account",
     "Program": "program",

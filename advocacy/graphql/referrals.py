@@ -14,6 +14,7 @@ from advocacy.graphql.context import Info
 from advocacy.graphql.errors import UserError
 from advocacy.graphql.gifting import GiftItem, GiftSend, Money
 from advocacy.graphql.ids import decode_id, encode_id, filter_id
+from advocacy.graphql.loaders import required
 from advocacy.graphql.mutations import mutate
 from advocacy.graphql.pagination import Connection, connection_from_query
 from advocacy.graphql.permissions import CanRead, CanWrite
@@ -97,15 +98,11 @@ class Referral(Node):
 
     @strawberry.field
     async def referrer(self, info: Info) -> Advocate:
-        found = await info.context.loaders.advocate.load(self.referrer_id)
-        assert found is not None
-        return found
+        return await required(info.context.loaders.advocate, self.referrer_id)
 
     @strawberry.field
     async def program(self, info: Info) -> Program:
-        found = await info.context.loaders.program.load(self.program_id)
-        assert found is not None
-        return found
+        return await required(info.context.loaders.program, self.program_id)
 
     @strawberry.field(description="The referrer's reward, once sent.")
     async def referrer_gift(self, info: Info) -> GiftSend | None:
@@ -156,9 +153,7 @@ class ReferralSettings:
 
     @strawberry.field(description="Pays the rewards; its points table scores the referrer.")
     async def program(self, info: Info) -> Program:
-        found = await info.context.loaders.program.load(self.program_id)
-        assert found is not None
-        return found
+        return await required(info.context.loaders.program, self.program_id)
 
     @strawberry.field
     async def referrer_item(self, info: Info) -> GiftItem | None:
