@@ -3,6 +3,7 @@
 from sqlmodel import SQLModel
 
 from advocacy.advocates.models import Account, Advocate, Milestone
+from advocacy.engagement.models import AdvocateStatusChange, EngagementPolicy
 from advocacy.gifting.models import BudgetEntry, GiftEvent, GiftItem, GiftSend, ShippingDetails
 from advocacy.notify.models import OutboxEmail
 from advocacy.programs.models import Program
@@ -20,8 +21,10 @@ metadata = SQLModel.metadata
 __all__ = [
     "Account",
     "Advocate",
+    "AdvocateStatusChange",
     "ApiToken",
     "BudgetEntry",
+    "EngagementPolicy",
     "GiftEvent",
     "GiftItem",
     "GiftRule",

@@ -18,11 +18,12 @@ log = logging.getLogger("advocacy.scheduler")
 
 def enqueue_periodic_jobs() -> int:
     """Enqueue every periodic job once; returns how many."""
+    from advocacy.engagement.jobs import PERIODIC as ENGAGEMENT
     from advocacy.gifting.jobs import PERIODIC as GIFTING
     from advocacy.referrals.jobs import PERIODIC as REFERRALS
     from advocacy.rules.jobs import PERIODIC as RULES
 
-    periodic = (*GIFTING, *REFERRALS, *RULES)
+    periodic = (*GIFTING, *REFERRALS, *RULES, *ENGAGEMENT)
     for job in periodic:
         job.send()
     return len(periodic)

@@ -4,6 +4,7 @@ from advocacy.jobs import get_broker
 
 broker = get_broker()
 
+import advocacy.engagement.jobs  # noqa: E402
 import advocacy.gifting.jobs  # noqa: E402  (actors register on import)
 import advocacy.referrals.jobs  # noqa: E402
 import advocacy.rules.jobs  # noqa: E402,F401

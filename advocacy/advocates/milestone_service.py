@@ -23,13 +23,14 @@ from advocacy.advocates.models import (
 )
 from advocacy.advocates.service import get_advocate
 from advocacy.db import UTCDateTime, utcnow
+from advocacy.engagement.models import AdvocateStatusChange
 from advocacy.errors import DomainError, ErrorCode
 from advocacy.idempotency import earlier_result, fingerprint
 from advocacy.programs.models import Program, ProgramStatus
 from advocacy.rules import jobs as rule_jobs
 from advocacy.rules.models import RuleTrigger
 from advocacy.tenancy.models import Role
-from advocacy.tenancy.principal import Principal
+from advocacy.tenancy.principal import Principal, actor_of
 from advocacy.validation import Checker
 
 MAX_FUTURE_SKEW = dt.timedelta(days=1)
@@ -185,6 +186,9 @@ async def approve_milestone(
     )
     points = int((points_table or {}).get(str(milestone.kind), 0))
     await _decide(session, milestone, MilestoneStatus.APPROVED, points, clean_note)
+    before = await session.scalar(
+        select(Advocate.status).where(Advocate.id == milestone.advocate_id).with_for_update()
+    )
     occurred = literal(milestone.occurred_at, type_=UTCDateTime())
     await session.execute(
         update(Advocate)
@@ -207,6 +211,17 @@ async def approve_milestone(
         )
     )
     await session.refresh(milestone)
+    if before in (AdvocateStatus.LAPSED, AdvocateStatus.INVITED):
+        session.add(
+            AdvocateStatusChange(
+                organization_id=milestone.organization_id,
+                advocate_id=milestone.advocate_id,
+                from_status=str(before),
+                to_status=AdvocateStatus.ACTIVE,
+                reason="MILESTONE_APPROVED",
+                actor=actor_of(principal),
+            )
+        )
     await rule_jobs.record_event(
         session,
         milestone.organization_id,

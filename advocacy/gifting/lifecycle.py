@@ -18,7 +18,9 @@ from sqlmodel import col
 from advocacy.db import utcnow
 from advocacy.gifting import budget, stock
 from advocacy.gifting.models import GiftEvent, GiftSend, GiftSendStatus
-from advocacy.tenancy.principal import Principal
+from advocacy.tenancy.principal import actor_of
+
+__all__ = ["OPEN", "actor_of", "close", "record_event", "transition"]
 
 OPEN = (
     GiftSendStatus.PENDING_APPROVAL,
@@ -27,10 +29,6 @@ OPEN = (
     GiftSendStatus.FULFILLING,
 )
 """States that hold a budget reservation."""
-
-
-def actor_of(principal: Principal) -> str:
-    return f"token:{principal.token_id}" if principal.token_id is not None else "system"
 
 
 def record_event(

@@ -23,3 +23,8 @@ class Principal:
 def system_principal(organization_id: int) -> Principal:
     """The operator acting through the CLI: full rights, inside one organization."""
     return Principal(organization_id=organization_id, role=Role.ADMIN)
+
+
+def actor_of(principal: Principal) -> str:
+    """How history records (gift events, status changes) name who acted."""
+    return f"token:{principal.token_id}" if principal.token_id is not None else "system"

@@ -1,0 +1,1 @@
+"""Engagement: lapse detection now; nudges and asks next (issue 6)."""
