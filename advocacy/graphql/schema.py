@@ -25,6 +25,7 @@ from strawberry.types import ExecutionContext
 from advocacy.config import Settings, get_settings
 from advocacy.graphql.advocate_gift import AdvocateGiftMutation, AdvocateGiftQuery
 from advocacy.graphql.advocates import AdvocateMutation, AdvocateQuery
+from advocacy.graphql.engagement import EngagementMutation, EngagementQuery
 from advocacy.graphql.errors import ApiError, log, should_mask
 from advocacy.graphql.execution import FastLeafExecutionContext, install_lean_resolvers
 from advocacy.graphql.gifting import GiftingMutation, GiftingQuery
@@ -45,6 +46,7 @@ Query = merge_types(
         GiftingQuery,
         ReferralQuery,
         RuleQuery,
+        EngagementQuery,
         AdvocateGiftQuery,
     ),
 )
@@ -57,6 +59,7 @@ Mutation = merge_types(
         GiftingMutation,
         ReferralMutation,
         RuleMutation,
+        EngagementMutation,
         AdvocateGiftMutation,
     ),
 )

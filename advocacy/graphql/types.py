@@ -30,12 +30,14 @@ from advocacy.programs.models import ProgramStatus
 from advocacy.tenancy.models import Role
 
 if TYPE_CHECKING:
+    from advocacy.graphql.engagement import AdvocateStatusChange
     from advocacy.graphql.gifting import GiftSend
     from advocacy.graphql.loaders import Loaders
     from advocacy.graphql.referrals import Referral, ReferralFilterInput
 
 GiftSendRef = Annotated["GiftSend", strawberry.lazy("advocacy.graphql.gifting")]
 ReferralRef = Annotated["Referral", strawberry.lazy("advocacy.graphql.referrals")]
+StatusChangeRef = Annotated["AdvocateStatusChange", strawberry.lazy("advocacy.graphql.engagement")]
 ReferralFilterRef = Annotated["ReferralFilterInput", strawberry.lazy("advocacy.graphql.referrals")]
 
 
@@ -379,6 +381,12 @@ class Advocate(Node):
 
         flt = GiftSendFilter(advocate_id=self.pk, statuses=tuple(statuses) if statuses else None)
         return await gift_sends_connection(info, flt, first, after)
+
+    @strawberry.field(description="Status moves (lapses, revivals), newest first; the last 50.")
+    async def status_changes(self, info: Info) -> list[StatusChangeRef]:
+        from advocacy.graphql.engagement import status_changes_of
+
+        return await status_changes_of(info, self.pk)
 
     @strawberry.field(description="The link to share: counts a click, then redirects.")
     def referral_link(self) -> str:

@@ -14,9 +14,11 @@ from advocacy.advocates.models import Advocate, AdvocateStatus, MilestoneKind
 from advocacy.db import unit_of_work, utcnow
 from advocacy.engagement import lapses
 from advocacy.engagement.models import AdvocateStatusChange, EngagementPolicy
+from advocacy.graphql.ids import encode_id
 from advocacy.rules.models import RuleEvent
 from advocacy.tenancy.principal import system_principal
 from tests.conftest import Org
+from tests.fixtures.api import Api
 from tests.fixtures.factories import make_advocate, make_milestone, make_program
 
 
@@ -115,3 +117,48 @@ async def test_an_approved_milestone_brings_a_lapsed_advocate_back(org: Org) -> 
         ("ACTIVE", "LAPSED", "NO_ENGAGEMENT"),
         ("LAPSED", "ACTIVE", "MILESTONE_APPROVED"),
     ]
+
+
+POLICY = "{ engagementPolicy { lapseAfterDays } }"
+CONFIGURE = """
+mutation($days: Int!) {
+  configureEngagementPolicy(input: {lapseAfterDays: $days}) {
+    engagementPolicy { lapseAfterDays } errors { field code }
+  }
+}
+"""
+
+
+async def test_the_policy_and_the_history_through_graphql(
+    marketer: Api, viewer: Api, outsider: Api, org: Org
+) -> None:
+    assert await marketer(POLICY) == {"engagementPolicy": {"lapseAfterDays": 60}}
+    bad = await marketer(CONFIGURE, {"days": 0})
+    assert bad["configureEngagementPolicy"]["errors"] == [
+        {"field": "lapseAfterDays", "code": "OUT_OF_RANGE"}
+    ]
+    done = await marketer(CONFIGURE, {"days": 30})
+    assert done["configureEngagementPolicy"]["engagementPolicy"] == {"lapseAfterDays": 30}
+    assert await outsider(POLICY) == {"engagementPolicy": {"lapseAfterDays": 60}}
+    assert await viewer.error_code(CONFIGURE, {"days": 10}) == "FORBIDDEN"
+
+    advocate = await make_advocate(org.id)
+    await engaged(advocate.id or 0, 31)
+    await run()
+    history = await marketer(
+        """query($id: ID!) {
+          advocate(id: $id) { status statusChanges { fromStatus toStatus reason actor } }
+        }""",
+        {"id": encode_id("Advocate", advocate.id or 0)},
+    )
+    assert history["advocate"] == {
+        "status": "LAPSED",
+        "statusChanges": [
+            {
+                "fromStatus": "ACTIVE",
+                "toStatus": "LAPSED",
+                "reason": "NO_ENGAGEMENT",
+                "actor": "system",
+            }
+        ],
+    }
