@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -341,12 +340,12 @@ async def approve_referral(
     if referral.status != ReferralStatus.HELD:
         raise DomainError(ErrorCode.INVALID_STATE, "only a HELD referral can be approved", "id")
     now = now or utcnow()
-    moved = await _move(session, referral, ReferralStatus.HELD, ReferralStatus.SIGNED_UP, now)
-    if moved.converted_at is not None:
+    _decide(referral, ReferralStatus.SIGNED_UP, now)
+    if referral.converted_at is not None:
         settings = await _settings(session, principal.organization_id)
-        await _convert(session, moved, settings, now)
+        await _convert(session, referral, settings, now)
     await session.flush()
-    return moved
+    return referral
 
 
 async def reject_referral(
@@ -360,27 +359,15 @@ async def reject_referral(
             f"only a HELD or SIGNED_UP referral can be rejected; it is {referral.status}",
             "id",
         )
-    return await _move(session, referral, referral.status, ReferralStatus.REJECTED, now or utcnow())
-
-
-async def _move(
-    session: AsyncSession,
-    referral: Referral,
-    from_: ReferralStatus,
-    to: ReferralStatus,
-    now: dt.datetime,
-) -> Referral:
-    """One conditional UPDATE, so two marketers deciding at once can't both succeed."""
-    moved = await session.execute(
-        update(Referral)
-        .where(col(Referral.id) == referral.id, col(Referral.status) == from_)
-        .values(status=to, decided_at=now, updated_at=now)
-        .returning(col(Referral.id))
-    )
-    if moved.first() is None:
-        raise DomainError(ErrorCode.INVALID_STATE, "someone else decided this referral first", "id")
-    await session.refresh(referral)
+    _decide(referral, ReferralStatus.REJECTED, now or utcnow())
+    await session.flush()
     return referral
+
+
+def _decide(referral: Referral, to: ReferralStatus, now: dt.datetime) -> None:
+    """Move a referral read with ``get_referral`` (locked, so its status is current)."""
+    referral.status = to
+    referral.decided_at = referral.updated_at = now
 
 
 async def reverse_conversion(
@@ -393,22 +380,14 @@ async def reverse_conversion(
         raise DomainError(
             ErrorCode.INVALID_STATE, "only a CONVERTED referral can be reversed", "id"
         )
-    now = now or utcnow()
-    moved = await session.execute(
-        update(Referral)
-        .where(
-            col(Referral.id) == referral.id,
-            col(Referral.status) == ReferralStatus.CONVERTED,
-            col(Referral.rewarded_at).is_(None),
-        )
-        .values(status=ReferralStatus.REVERSED, reversed_at=now, reward_due_at=None, updated_at=now)
-        .returning(col(Referral.id))
-    )
-    if moved.first() is None:
+    if referral.rewarded_at is not None:
         raise DomainError(
             ErrorCode.INVALID_STATE,
             "the rewards have already been sent; cancel the gifts instead",
             "id",
         )
-    await session.refresh(referral)
+    referral.status = ReferralStatus.REVERSED
+    referral.reversed_at = referral.updated_at = now or utcnow()
+    referral.reward_due_at = None
+    await session.flush()
     return referral
