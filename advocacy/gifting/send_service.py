@@ -248,13 +248,7 @@ async def send_gifts(session: AsyncSession, principal: Principal, batch: BatchSe
 async def cancel_gift(session: AsyncSession, principal: Principal, send_id: int) -> GiftSend:
     """A marketer withdraws an offer the advocate hasn't acted on: budget and stock return."""
     principal.require(Role.MARKETER)
-    send = await session.scalar(
-        select(GiftSend).where(
-            GiftSend.id == send_id, GiftSend.organization_id == principal.organization_id
-        )
-    )
-    if send is None:
-        raise DomainError(ErrorCode.NOT_FOUND, "no such gift", "id")
+    send = await _own_send(session, principal, send_id)
     cancelled = await lifecycle.close(
         session, send_id, GiftSendStatus.OFFERED, GiftSendStatus.CANCELLED, actor_of(principal)
     )
