@@ -21,6 +21,7 @@ from strawberry.asgi import GraphQL
 
 from advocacy import jobs
 from advocacy.db import dispose_engine, get_engine, new_session
+from advocacy.engagement.http import unsubscribe
 from advocacy.graphql.context import Context
 from advocacy.graphql.schema import default_schema
 from advocacy.referrals.http import referral_redirect
@@ -120,6 +121,7 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/r/{code}", referral_redirect),
+            Route("/u/{token}", unsubscribe, methods=["GET", "POST"]),
         ],
         lifespan=lifespan,
     )

@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     """How often ``advocacy scheduler`` enqueues the periodic jobs (expiry, reminders, sweep,
     purge)."""
 
+    clock_offset_days: float = Field(default=0.0, ge=0, le=3650)
+    """Demo time: the whole process acts this many days in the future (lapses, nudges, asks,
+    expiry). Refused in production."""
+
     graphql_max_depth: int = Field(default=10, ge=2, le=50)
     graphql_max_tokens: int = Field(default=2000, ge=50, le=100_000)
     graphql_max_aliases: int = Field(default=15, ge=1, le=1000)
@@ -69,6 +73,10 @@ class Settings(BaseSettings):
         ):
             raise ValueError(
                 "ADVOCACY_SECRET_KEY must be set to a random string of 32+ characters in production"
+            )
+        if self.environment == "production" and self.clock_offset_days:
+            raise ValueError(
+                "ADVOCACY_CLOCK_OFFSET_DAYS is for demos; it can't be set in production"
             )
         return self
 

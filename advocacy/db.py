@@ -27,7 +27,10 @@ from advocacy.config import get_settings
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    """Now, in UTC — moved forward by ``ADVOCACY_CLOCK_OFFSET_DAYS`` in a demo."""
+    offset = get_settings().clock_offset_days
+    now = dt.datetime.now(dt.UTC)
+    return now + dt.timedelta(days=offset) if offset else now
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

@@ -26,6 +26,24 @@ def json_array_is_empty(dialect: str, column: Any) -> ColumnElement[bool]:
     return length(column) == 0
 
 
+def insert_ignoring_conflicts(dialect: str, table: Any) -> Any:
+    """``INSERT … ON CONFLICT DO NOTHING``: rows that would break a unique key are skipped."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table).on_conflict_do_nothing()
+
+
+def greatest(dialect: str, *columns: Any, type_: Any = None) -> Any:
+    """The largest of the values (none may be NULL): ``greatest`` on PostgreSQL, the
+    many-argument ``max`` on SQLite."""
+    name = func.greatest if dialect == "postgresql" else func.max
+    return name(*columns, type_=type_)
+
+
 def escape_like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -33,6 +51,8 @@ def escape_like(term: str) -> str:
 __all__ = [
     "dialect_name",
     "escape_like",
+    "greatest",
+    "insert_ignoring_conflicts",
     "json_array_contains",
     "json_array_is_empty",
     "text",

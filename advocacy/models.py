@@ -3,7 +3,15 @@
 from sqlmodel import SQLModel
 
 from advocacy.advocates.models import Account, Advocate, Milestone
-from advocacy.engagement.models import AdvocateStatusChange, EngagementPolicy
+from advocacy.engagement.models import (
+    AdvocateStatusChange,
+    Ask,
+    AskPolicy,
+    EmailTemplate,
+    EngagementPolicy,
+    Nudge,
+    ProgramEngagementPolicy,
+)
 from advocacy.gifting.models import BudgetEntry, GiftEvent, GiftItem, GiftSend, ShippingDetails
 from advocacy.notify.models import OutboxEmail
 from advocacy.programs.models import Program
@@ -23,7 +31,10 @@ __all__ = [
     "Advocate",
     "AdvocateStatusChange",
     "ApiToken",
+    "Ask",
+    "AskPolicy",
     "BudgetEntry",
+    "EmailTemplate",
     "EngagementPolicy",
     "GiftEvent",
     "GiftItem",
@@ -31,9 +42,11 @@ __all__ = [
     "GiftRuleRun",
     "GiftSend",
     "Milestone",
+    "Nudge",
     "Organization",
     "OutboxEmail",
     "Program",
+    "ProgramEngagementPolicy",
     "Referral",
     "ReferralClick",
     "ReferralSettings",

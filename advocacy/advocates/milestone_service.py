@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import case, literal, update
+from sqlalchemy import case, literal, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -23,7 +23,8 @@ from advocacy.advocates.models import (
 )
 from advocacy.advocates.service import get_advocate
 from advocacy.db import UTCDateTime, utcnow
-from advocacy.engagement.models import AdvocateStatusChange
+from advocacy.engagement import asks
+from advocacy.engagement import service as engagement
 from advocacy.errors import DomainError, ErrorCode
 from advocacy.idempotency import earlier_result, fingerprint
 from advocacy.programs.models import Program, ProgramStatus
@@ -124,6 +125,7 @@ async def record_milestone(
     try:
         async with session.begin_nested():
             session.add(milestone)
+            await session.flush()
     except IntegrityError:
         # Another request recorded the same external id between our check and our insert.
         if external_id is None:
@@ -132,6 +134,9 @@ async def record_milestone(
         if replay is None:
             raise
         return replay
+    await asks.record_response(
+        session, milestone.advocate_id, str(milestone.kind), milestone.id or 0, utcnow()
+    )
     return RecordedMilestone(milestone, replayed=False)
 
 
@@ -190,15 +195,17 @@ async def approve_milestone(
         select(Advocate.status).where(Advocate.id == milestone.advocate_id).with_for_update()
     )
     occurred = literal(milestone.occurred_at, type_=UTCDateTime())
+    is_latest = or_(
+        col(Advocate.last_engaged_at).is_(None), col(Advocate.last_engaged_at) <= occurred
+    )
     await session.execute(
         update(Advocate)
         .where(col(Advocate.id) == milestone.advocate_id)
         .values(
             points=Advocate.points + points,
-            last_engaged_at=case(
-                (col(Advocate.last_engaged_at).is_(None), occurred),
-                (col(Advocate.last_engaged_at) < occurred, occurred),
-                else_=Advocate.last_engaged_at,
+            last_engaged_at=case((is_latest, occurred), else_=Advocate.last_engaged_at),
+            engaged_program_id=case(
+                (is_latest, milestone.program_id), else_=Advocate.engaged_program_id
             ),
             status=case(
                 (
@@ -212,15 +219,14 @@ async def approve_milestone(
     )
     await session.refresh(milestone)
     if before in (AdvocateStatus.LAPSED, AdvocateStatus.INVITED):
-        session.add(
-            AdvocateStatusChange(
-                organization_id=milestone.organization_id,
-                advocate_id=milestone.advocate_id,
-                from_status=str(before),
-                to_status=AdvocateStatus.ACTIVE,
-                reason="MILESTONE_APPROVED",
-                actor=actor_of(principal),
-            )
+        await engagement.record_status_change(
+            session,
+            milestone.organization_id,
+            milestone.advocate_id,
+            before,
+            AdvocateStatus.ACTIVE,
+            "MILESTONE_APPROVED",
+            actor_of(principal),
         )
     await rule_jobs.record_event(
         session,

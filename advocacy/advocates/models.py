@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from advocacy.models_base import (
@@ -80,10 +80,20 @@ class Advocate(SQLModel, table=True):
     points: int = Field(default=0, nullable=False)
     referral_code: str = Field(max_length=32, unique=True, nullable=False)
     nudges_opt_out: bool = Field(default=False, nullable=False)
+    """The advocate's own choice (the unsubscribe link): no nudges, no asks."""
+    nudges_paused: bool = Field(default=False, nullable=False)
+    """A marketer's pause of nudges and asks for this advocate (``pauseNudges``)."""
     locale: str | None = Field(default=None, max_length=16)
     timezone: str | None = Field(default=None, max_length=64)
     external_id: str | None = Field(default=None, max_length=100)
     last_engaged_at: dt.datetime | None = timestamp_field()
+    engaged_program_id: int | None = Field(
+        default=None,
+        sa_column_args=[ForeignKey("program.id", name="fk_advocate_engaged_program")],
+    )
+    """The program of the latest engagement: its engagement policy overrides apply."""
+    results_seen_at: dt.datetime | None = timestamp_field()
+    """A marketer-set "results seen" date: asks wait ``ask_after_days`` from it too."""
     created_at: dt.datetime = created_at_field()
     updated_at: dt.datetime = created_at_field()
 

@@ -12,10 +12,8 @@ from sqlmodel import select
 from advocacy.advocates.models import Account, Advocate, AdvocateStatus
 from advocacy.db import utcnow
 from advocacy.errors import DomainError, ErrorCode
-from advocacy.rules import jobs as rule_jobs
-from advocacy.rules.models import RuleTrigger
 from advocacy.tenancy.models import Role
-from advocacy.tenancy.principal import Principal
+from advocacy.tenancy.principal import Principal, actor_of
 from advocacy.updates import UNCHANGED, Unchanged
 from advocacy.validation import Checker
 
@@ -209,19 +207,25 @@ async def update_advocate(
         external_id=new_external_id if isinstance(new_external_id, str) else None,
         except_id=advocate.id,
     )
-    lapsing = updates.get("status") == AdvocateStatus.LAPSED != advocate.status
+    before = advocate.status
+    opting_out = updates.get("nudges_opt_out") is True and not advocate.nudges_opt_out
     for key, value in updates.items():
         setattr(advocate, key, value)
     advocate.updated_at = utcnow()
     await session.flush()
-    if lapsing:
-        # One lapse is identified by the engagement it followed, so it fires rules once.
-        since = advocate.last_engaged_at.isoformat() if advocate.last_engaged_at else "never"
-        await rule_jobs.record_event(
+    from advocacy.engagement import service as engagement
+
+    if advocate.status != before:
+        # A lapse set by hand is a lapse like any other: the nudge job answers it.
+        await engagement.record_status_change(
             session,
             advocate.organization_id,
-            RuleTrigger.ADVOCATE_LAPSED,
             advocate.id or 0,
-            f"lapse:{advocate.id}:{since}",
+            before,
+            AdvocateStatus(advocate.status),
+            "MARKETER",
+            actor_of(principal),
         )
+    if opting_out:
+        await engagement.advocate_opted_out_by_marketer(session, advocate.id or 0)
     return advocate

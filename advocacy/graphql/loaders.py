@@ -24,6 +24,7 @@ from advocacy.advocates.queries import (
     milestone_counts_per_advocate,
     rows_by_ids,
 )
+from advocacy.engagement.queries import ASK, NUDGE
 from advocacy.gifting.queries import GIFT_ITEM, GIFT_SEND, events_for_sends_query
 from advocacy.graphql.ids import decode_any_id
 from advocacy.programs.queries import PROGRAM
@@ -31,6 +32,8 @@ from advocacy.referrals.queries import REFERRAL, Funnel, funnels_for
 from advocacy.rules.queries import GIFT_RULE
 
 if TYPE_CHECKING:
+    from advocacy.graphql.asks import Ask
+    from advocacy.graphql.engagement import Nudge
     from advocacy.graphql.gifting import GiftItem, GiftSend
     from advocacy.graphql.referrals import Referral
     from advocacy.graphql.rules import GiftRule
@@ -86,6 +89,8 @@ LOADER_OF_TYPE = {
     "GiftSend": "gift_send",
     "Referral": "referral",
     "GiftRule": "gift_rule",
+    "Nudge": "nudge",
+    "Ask": "ask",
 }
 """The loader that fetches each node type (Organization and ApiToken are read directly)."""
 
@@ -100,7 +105,7 @@ class Loaders:
         return await loader.load(decoded[1])
 
     def __init__(self, session: AsyncSession, organization_id: int) -> None:
-        from advocacy.graphql import gifting, referrals, rules, types
+        from advocacy.graphql import asks, engagement, gifting, referrals, rules, types
 
         self._session = session
         self._organization_id = organization_id
@@ -123,6 +128,8 @@ class Loaders:
         self.gift_rule: Loader[int, GiftRule | None] = self._by_id(
             GIFT_RULE, rules.GiftRule.from_row
         )
+        self.nudge: Loader[int, Nudge | None] = self._by_id(NUDGE, engagement.Nudge.from_row)
+        self.ask: Loader[int, Ask | None] = self._by_id(ASK, asks.Ask.from_row)
         self.referral_funnel: Loader[int, Funnel] = Loader(self._load_referral_funnels)
         self.send_events: Loader[int, list[Any]] = Loader(self._load_send_events)
         self.advocate_milestones: Loader[MilestonePageKey, list[Milestone]] = Loader(

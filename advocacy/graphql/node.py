@@ -7,7 +7,9 @@ from typing import Any
 import strawberry
 from sqlalchemy import select
 
+from advocacy.graphql.asks import Ask
 from advocacy.graphql.context import Info
+from advocacy.graphql.engagement import Nudge
 from advocacy.graphql.errors import ApiError
 from advocacy.graphql.gifting import GiftItem, GiftSend
 from advocacy.graphql.ids import decode_any_id
@@ -39,6 +41,8 @@ NODE_TYPES: dict[str, Any] = {
     "GiftSend": GiftSend,
     "Referral": Referral,
     "GiftRule": GiftRule,
+    "Nudge": Nudge,
+    "Ask": Ask,
 }
 
 

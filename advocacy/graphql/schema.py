@@ -25,6 +25,7 @@ from strawberry.types import ExecutionContext
 from advocacy.config import Settings, get_settings
 from advocacy.graphql.advocate_gift import AdvocateGiftMutation, AdvocateGiftQuery
 from advocacy.graphql.advocates import AdvocateMutation, AdvocateQuery
+from advocacy.graphql.asks import AskMutation, AskQuery
 from advocacy.graphql.engagement import EngagementMutation, EngagementQuery
 from advocacy.graphql.errors import ApiError, log, should_mask
 from advocacy.graphql.execution import FastLeafExecutionContext, install_lean_resolvers
@@ -47,6 +48,7 @@ Query = merge_types(
         ReferralQuery,
         RuleQuery,
         EngagementQuery,
+        AskQuery,
         AdvocateGiftQuery,
     ),
 )
@@ -60,6 +62,7 @@ Mutation = merge_types(
         ReferralMutation,
         RuleMutation,
         EngagementMutation,
+        AskMutation,
         AdvocateGiftMutation,
     ),
 )

@@ -30,7 +30,13 @@ from advocacy.programs.models import ProgramStatus
 from advocacy.tenancy.models import Role
 
 if TYPE_CHECKING:
-    from advocacy.graphql.engagement import AdvocateStatusChange
+    from advocacy.graphql.asks import Ask, AskFilter, AskPolicy, AskVariantStats
+    from advocacy.graphql.engagement import (
+        AdvocateStatusChange,
+        Nudge,
+        NudgeFilter,
+        ProgramEngagementPolicy,
+    )
     from advocacy.graphql.gifting import GiftSend
     from advocacy.graphql.loaders import Loaders
     from advocacy.graphql.referrals import Referral, ReferralFilterInput
@@ -38,6 +44,15 @@ if TYPE_CHECKING:
 GiftSendRef = Annotated["GiftSend", strawberry.lazy("advocacy.graphql.gifting")]
 ReferralRef = Annotated["Referral", strawberry.lazy("advocacy.graphql.referrals")]
 StatusChangeRef = Annotated["AdvocateStatusChange", strawberry.lazy("advocacy.graphql.engagement")]
+NudgeRef = Annotated["Nudge", strawberry.lazy("advocacy.graphql.engagement")]
+NudgeFilterRef = Annotated["NudgeFilter", strawberry.lazy("advocacy.graphql.engagement")]
+ProgramPolicyRef = Annotated[
+    "ProgramEngagementPolicy", strawberry.lazy("advocacy.graphql.engagement")
+]
+AskRef = Annotated["Ask", strawberry.lazy("advocacy.graphql.asks")]
+AskFilterRef = Annotated["AskFilter", strawberry.lazy("advocacy.graphql.asks")]
+AskPolicyRef = Annotated["AskPolicy", strawberry.lazy("advocacy.graphql.asks")]
+AskVariantStatsRef = Annotated["AskVariantStats", strawberry.lazy("advocacy.graphql.asks")]
 ReferralFilterRef = Annotated["ReferralFilterInput", strawberry.lazy("advocacy.graphql.referrals")]
 
 
@@ -291,6 +306,38 @@ class Program(Node):
             info, milestones_query(ctx.organization_id, flt), first, after
         )
 
+    @strawberry.field(description="This program's overrides of the engagement policy, if any.")
+    async def engagement_policy(self, info: Info) -> ProgramPolicyRef | None:
+        from advocacy.engagement.service import program_policy_of
+        from advocacy.graphql.engagement import ProgramEngagementPolicy
+
+        row = await program_policy_of(info.context.session, info.context.organization_id, self.pk)
+        return ProgramEngagementPolicy.from_row(row) if row is not None else None
+
+    @strawberry.field(description="When and how this program asks advocates for something.")
+    async def ask_policy(self, info: Info) -> AskPolicyRef | None:
+        from advocacy.graphql.asks import ask_policy_of
+
+        return await ask_policy_of(info, self.pk)
+
+    @strawberry.field(description="Asks sent and answered per message variant (A/B).")
+    async def ask_stats(self, info: Info) -> list[AskVariantStatsRef]:
+        from advocacy.graphql.asks import variant_stats_of
+
+        return await variant_stats_of(info, self.pk)
+
+    @strawberry.field(description="This program's asks, newest first.")
+    async def asks(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: AskFilterRef | None = None,
+    ) -> Connection[AskRef]:
+        from advocacy.graphql.asks import ask_filter, asks_connection
+
+        return await asks_connection(info, ask_filter(filter, program_id=self.pk), first, after)
+
     @strawberry.field(description="Gifts sent from this program's budget, newest first.")
     async def gift_sends(
         self,
@@ -316,7 +363,13 @@ class Advocate(Node):
     status: AdvocateStatus
     points: int
     referral_code: str
-    nudges_opt_out: bool
+    nudges_opt_out: bool = strawberry.field(
+        description="The advocate unsubscribed (or was opted out): no nudges, no asks."
+    )
+    nudges_paused: bool = strawberry.field(description="A marketer paused their nudges and asks.")
+    results_seen_at: dt.datetime | None = strawberry.field(
+        description="When a marketer last saw them get results (asks wait from it)."
+    )
     locale: str | None
     timezone: str | None
     external_id: str | None
@@ -338,6 +391,8 @@ class Advocate(Node):
             points=row.points,
             referral_code=row.referral_code,
             nudges_opt_out=row.nudges_opt_out,
+            nudges_paused=row.nudges_paused,
+            results_seen_at=row.results_seen_at,
             locale=row.locale,
             timezone=row.timezone,
             external_id=row.external_id,
@@ -387,6 +442,30 @@ class Advocate(Node):
         from advocacy.graphql.engagement import status_changes_of
 
         return await status_changes_of(info, self.pk)
+
+    @strawberry.field(description="Nudges sent while lapsed, newest first.")
+    async def nudges(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: NudgeFilterRef | None = None,
+    ) -> Connection[NudgeRef]:
+        from advocacy.graphql.engagement import nudge_filter, nudges_connection
+
+        return await nudges_connection(info, nudge_filter(filter, self.pk), first, after)
+
+    @strawberry.field(description="Asks sent to this advocate, newest first.")
+    async def asks(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: AskFilterRef | None = None,
+    ) -> Connection[AskRef]:
+        from advocacy.graphql.asks import ask_filter, asks_connection
+
+        return await asks_connection(info, ask_filter(filter, advocate_id=self.pk), first, after)
 
     @strawberry.field(description="The link to share: counts a click, then redirects.")
     def referral_link(self) -> str:

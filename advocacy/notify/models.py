@@ -5,7 +5,7 @@ import datetime as dt
 from sqlalchemy import Index, Text
 from sqlmodel import Field, SQLModel
 
-from advocacy.models_base import created_at_field
+from advocacy.models_base import created_at_field, json_column
 
 
 class OutboxEmail(SQLModel, table=True):
@@ -21,4 +21,6 @@ class OutboxEmail(SQLModel, table=True):
     to_address: str = Field(max_length=320, nullable=False)
     subject: str = Field(max_length=300, nullable=False)
     body: str = Field(sa_type=Text, nullable=False)
+    headers: dict[str, str] = json_column(dict)
+    """Extra headers the SMTP message would carry (``List-Unsubscribe``…)."""
     created_at: dt.datetime = created_at_field()

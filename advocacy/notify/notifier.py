@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import smtplib
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -29,6 +29,8 @@ class Email:
     dedup_key: str
     """Names what this email is about (``gift-offer:42``): the outbox keeps one per key."""
     organization_id: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    """Extra headers, e.g. ``List-Unsubscribe`` (kept on the outbox row when not sent)."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ async def deliver(session: AsyncSession, email: Email) -> None:
                 to_address=email.to,
                 subject=email.subject,
                 body=email.body,
+                headers=dict(email.headers),
             )
         )
         await session.flush()
@@ -92,6 +95,8 @@ async def deliver(session: AsyncSession, email: Email) -> None:
     message["To"] = email.to
     message["Subject"] = email.subject
     message["X-Advocacy-Ref"] = email.dedup_key
+    for name, value in email.headers.items():
+        message[name] = value
     message.set_content(email.body)
     target = SmtpTarget.from_url(settings.smtp_url)
     await asyncio.to_thread(_send_over_smtp, target, message, 30.0)

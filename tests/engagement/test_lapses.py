@@ -74,7 +74,7 @@ async def test_active_advocates_lapse_after_the_policy_and_only_they(org: Org) -
         events = list(
             await session.scalars(select(RuleEvent).where(RuleEvent.advocate_id == quiet.id))
         )
-    assert [e.trigger for e in events] == ["ADVOCATE_LAPSED"]
+    assert events == []  # what a lapse leads to is the nudge job's decision (test_nudges)
 
 
 async def test_an_organizations_policy_sets_its_own_threshold(org: Org, other_org: Org) -> None:

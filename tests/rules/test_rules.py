@@ -278,13 +278,19 @@ async def test_anniversaries_fire_once_for_advocates_who_joined_long_enough_ago(
     assert newcomer.id != world["advocate"]
 
 
-async def test_a_lapse_fires_through_the_worker_after_the_commit(
+async def test_a_lapse_fires_gift_rules_through_the_nudge_job_in_the_worker(
     org: Org, marketer: Api, world: dict[str, int], job_engine: None
 ) -> None:
-    """updateAdvocate → LAPSED enqueues after commit; the in-process worker runs the rule."""
+    """updateAdvocate → LAPSED is a lapse; with a GIFT nudge policy the nudge job (run by the
+    in-process worker, as the scheduler would ring it) rings the ADVOCATE_LAPSED rules."""
     await rule(
         org, trigger=RuleTrigger.ADVOCATE_LAPSED, program_id=world["program"], item_id=world["item"]
     )
+    configured = await marketer(
+        """mutation { configureEngagementPolicy(input: {nudgeChannel: GIFT,
+             daytimeStartHour: 0, daytimeEndHour: 24}) { errors { field code } } }"""
+    )
+    assert configured["configureEngagementPolicy"]["errors"] == []
     worker = jobs.start_embedded_worker(threads=1)
     assert worker is not None
     try:
@@ -295,6 +301,9 @@ async def test_a_lapse_fires_through_the_worker_after_the_commit(
             {"id": encode_id("Advocate", world["advocate"])},
         )
         assert changed["updateAdvocate"]["errors"] == []
+        from advocacy.engagement.jobs import send_nudges
+
+        send_nudges.send()
         for _ in range(200):
             if await sends_of(org):
                 break

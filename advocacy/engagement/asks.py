@@ -1,0 +1,315 @@
+"""Asks: inviting an ACTIVE advocate to do one specific thing, at the right moment.
+
+A program's :class:`AskPolicy` says what to ask for and when: not before ``ask_after_days``
+since the advocate joined or since their last result signal (an approved milestone, or a
+marketer-set "results seen" date); ``max_tries`` emails ``retry_days`` apart; then it's
+UNANSWERED and the next ask waits for a new signal. A marketer can ``scheduleAsk`` one now.
+At most one ask is open per advocate (a partial unique index, so racing jobs can't open two);
+a milestone of the asked kind answers it. Opt-outs and pauses cancel it before it's sent.
+
+Two message variants split advocates deterministically (a hash of program and advocate), so
+the same advocate always sees the same variant and the response rate per variant means
+something.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import exists, func, literal, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from advocacy.advocates.models import Advocate, AdvocateStatus
+from advocacy.db import UTCDateTime, utcnow
+from advocacy.dialect import dialect_name, greatest, insert_ignoring_conflicts
+from advocacy.engagement import emails
+from advocacy.engagement.models import (
+    OPEN_ASK_STATUSES,
+    Ask,
+    AskPolicy,
+    AskSource,
+    AskStatus,
+)
+from advocacy.engagement.policy import policy_for_advocate
+from advocacy.notify.notifier import deliver
+from advocacy.programs.models import Program, ProgramStatus
+
+BATCH = 500
+DEFAULT_RETRY_DAYS = 21
+DEFAULT_MAX_TRIES = 2
+ADVOCATE = Advocate.__table__  # type: ignore[attr-defined]
+ASK = Ask.__table__  # type: ignore[attr-defined]
+ASK_POLICY = AskPolicy.__table__  # type: ignore[attr-defined]
+PROGRAM = Program.__table__  # type: ignore[attr-defined]
+INSERTED_COLUMNS = (
+    "organization_id",
+    "program_id",
+    "advocate_id",
+    "kind",
+    "variant",
+    "status",
+    "source",
+    "tries",
+    "due_at",
+    "created_at",
+)
+
+
+def variant_for(program_id: int, advocate_id: int, has_variant_b: bool) -> str:
+    """A or B, the same every time for this advocate in this program."""
+    if not has_variant_b:
+        return "A"
+    digest = hashlib.sha256(f"ask-variant:{program_id}:{advocate_id}".encode()).digest()
+    return "B" if digest[0] & 1 else "A"
+
+
+def result_signal(dialect: str) -> Any:
+    """The latest of joining, the last approved milestone and the marketer's "results seen"."""
+    joined = ADVOCATE.c.created_at
+    return greatest(
+        dialect,
+        joined,
+        func.coalesce(ADVOCATE.c.last_engaged_at, joined),
+        func.coalesce(ADVOCATE.c.results_seen_at, joined),
+        type_=UTCDateTime(),
+    )
+
+
+async def open_policy_asks(session: AsyncSession, now: dt.datetime | None = None) -> int:
+    """Schedule an ask (due now) for every advocate a policy says it is time to ask."""
+    now = now or utcnow()
+    dialect = dialect_name(session)
+    policies = (
+        await session.execute(
+            select(ASK_POLICY)
+            .join(PROGRAM, PROGRAM.c.id == ASK_POLICY.c.program_id)
+            .where(ASK_POLICY.c.enabled.is_(True), PROGRAM.c.status == ProgramStatus.ACTIVE)
+            .order_by(ASK_POLICY.c.program_id)
+        )
+    ).all()
+    total = 0
+    for policy in policies:
+        org_policy = await policy_for_advocate(session, policy.organization_id, None)
+        if org_policy.nudges_paused:
+            continue
+        signal = result_signal(dialect)
+        other = ASK.alias("other")
+        candidates = (
+            select(
+                ADVOCATE.c.organization_id,
+                literal(policy.program_id).label("program_id"),
+                ADVOCATE.c.id.label("advocate_id"),
+                literal(str(policy.kind)).label("kind"),
+                literal("A").label("variant"),
+                literal(str(AskStatus.SCHEDULED)).label("status"),
+                literal(str(AskSource.POLICY)).label("source"),
+                literal(0).label("tries"),
+                literal(now, UTCDateTime()).label("due_at"),
+                literal(now, UTCDateTime()).label("created_at"),
+            )
+            .where(
+                ADVOCATE.c.organization_id == policy.organization_id,
+                ADVOCATE.c.status == AdvocateStatus.ACTIVE,
+                ADVOCATE.c.nudges_opt_out.is_(False),
+                ADVOCATE.c.nudges_paused.is_(False),
+                signal <= literal(now - dt.timedelta(days=policy.ask_after_days), UTCDateTime()),
+                ~exists().where(
+                    other.c.advocate_id == ADVOCATE.c.id, other.c.status.in_(OPEN_ASK_STATUSES)
+                ),
+                ~exists().where(
+                    other.c.advocate_id == ADVOCATE.c.id,
+                    other.c.program_id == policy.program_id,
+                    other.c.created_at >= signal,
+                ),
+            )
+            .order_by(ADVOCATE.c.id)
+            .limit(BATCH)
+        )
+        statement = insert_ignoring_conflicts(dialect, ASK).from_select(
+            list(INSERTED_COLUMNS), candidates
+        )
+        result: Any = await session.execute(statement)
+        total += max(result.rowcount or 0, 0)
+    return total
+
+
+@dataclass(frozen=True)
+class AskWording:
+    subject: str
+    body: str
+    retry_days: int
+    max_tries: int
+    has_variant_b: bool
+
+    def template(self, policy: Any, variant: str) -> emails.Template:
+        if variant == "B" and policy is not None and policy.variant_b_subject:
+            return emails.Template(policy.variant_b_subject, policy.variant_b_body)
+        return emails.Template(self.subject, self.body)
+
+
+def _wording(policy: AskPolicy | None) -> AskWording:
+    if policy is None:  # a marketer's ask in a program without a policy
+        return AskWording(
+            emails.DEFAULT_ASK.subject,
+            emails.DEFAULT_ASK.body,
+            DEFAULT_RETRY_DAYS,
+            DEFAULT_MAX_TRIES,
+            has_variant_b=False,
+        )
+    return AskWording(
+        policy.variant_a_subject,
+        policy.variant_a_body,
+        policy.retry_days,
+        policy.max_tries,
+        has_variant_b=policy.variant_b_subject is not None,
+    )
+
+
+def _close(ask: Ask, status: AskStatus, reason: str, now: dt.datetime) -> None:
+    ask.status = status
+    ask.close_reason = reason
+    ask.closed_at = now
+
+
+def _why_not(ask: Ask, advocate: Advocate, policy: AskPolicy | None) -> str | None:
+    """Why this ask must not go out at all (it is cancelled), or None."""
+    if advocate.nudges_opt_out or advocate.status == AdvocateStatus.OPTED_OUT:
+        return "OPTED_OUT"
+    if advocate.nudges_paused:
+        return "PAUSED"
+    if ask.source == AskSource.POLICY:
+        if advocate.status != AdvocateStatus.ACTIVE:
+            return "NOT_ACTIVE"
+        if policy is None or not policy.enabled:
+            return "POLICY_DISABLED"
+    return None
+
+
+async def _send_one(session: AsyncSession, ask: Ask, now: dt.datetime) -> bool:
+    advocate = await session.get_one(Advocate, ask.advocate_id)
+    policy = await session.get(AskPolicy, ask.program_id)
+    wording = _wording(policy)
+    reason = _why_not(ask, advocate, policy)
+    if reason is not None:
+        _close(ask, AskStatus.CANCELLED, reason, now)
+        return False
+    if ask.status == AskStatus.OPEN and ask.tries >= wording.max_tries:
+        _close(ask, AskStatus.UNANSWERED, "NO_RESPONSE", now)
+        return False
+    org_policy = await policy_for_advocate(session, advocate.organization_id, None)
+    if org_policy.nudges_paused or not org_policy.is_daytime_for(advocate.timezone, now):
+        return False  # stays due; the next run inside the window sends it
+    if ask.tries == 0:
+        assert advocate.id is not None
+        ask.variant = variant_for(ask.program_id, advocate.id, wording.has_variant_b)
+        ask.first_sent_at = now
+    program = await session.get_one(Program, ask.program_id)
+    email = await emails.compose(
+        session,
+        advocate,
+        wording.template(policy, ask.variant),
+        f"ask:{ask.id}:{ask.tries + 1}",
+        program=program,
+        ask_kind=str(ask.kind),
+    )
+    await deliver(session, email)
+    ask.tries += 1
+    ask.status = AskStatus.OPEN
+    ask.last_sent_at = now
+    ask.due_at = now + dt.timedelta(days=wording.retry_days)
+    return True
+
+
+async def send_due_asks(session: AsyncSession, now: dt.datetime | None = None) -> int:
+    """Send (or retry, or give up on) every ask that is due; how many emails went out.
+
+    The due asks are locked ``FOR UPDATE SKIP LOCKED``: a second job at the same time takes
+    other asks, never the same one (and the outbox key ``ask:<id>:<try>`` is unique)."""
+    now = now or utcnow()
+    due = await session.scalars(
+        select(Ask)
+        .where(col(Ask.status).in_(OPEN_ASK_STATUSES), col(Ask.due_at) <= now)
+        .order_by(col(Ask.due_at), col(Ask.id))
+        .limit(BATCH)
+        .with_for_update(skip_locked=True)
+    )
+    sent = 0
+    for ask in list(due):
+        sent += await _send_one(session, ask, now)
+    await session.flush()
+    return sent
+
+
+async def record_response(
+    session: AsyncSession, advocate_id: int, kind: str, milestone_id: int, at: dt.datetime
+) -> None:
+    """A milestone of the asked kind answers the open ask; an ask not sent yet is moot."""
+    await session.execute(
+        update(ASK)
+        .where(
+            ASK.c.advocate_id == advocate_id,
+            ASK.c.kind == kind,
+            ASK.c.status == AskStatus.OPEN,
+        )
+        .values(
+            status=AskStatus.RESPONDED,
+            responded_at=at,
+            response_milestone_id=milestone_id,
+            closed_at=at,
+            close_reason="RESPONDED",
+        )
+    )
+    await session.execute(
+        update(ASK)
+        .where(
+            ASK.c.advocate_id == advocate_id,
+            ASK.c.kind == kind,
+            ASK.c.status == AskStatus.SCHEDULED,
+        )
+        .values(status=AskStatus.CANCELLED, closed_at=at, close_reason="DONE_BEFORE_ASKED")
+    )
+
+
+async def cancel_open_asks(
+    session: AsyncSession, advocate_id: int, reason: str, now: dt.datetime | None = None
+) -> None:
+    await session.execute(
+        update(ASK)
+        .where(ASK.c.advocate_id == advocate_id, ASK.c.status.in_(OPEN_ASK_STATUSES))
+        .values(status=AskStatus.CANCELLED, closed_at=now or utcnow(), close_reason=reason)
+    )
+
+
+@dataclass(frozen=True)
+class VariantStats:
+    variant: str
+    sent: int
+    responded: int
+
+    @property
+    def response_rate(self) -> float:
+        return self.responded / self.sent if self.sent else 0.0
+
+
+async def variant_stats(session: AsyncSession, program_id: int) -> list[VariantStats]:
+    """Asks sent and answered per variant, for the program's A/B comparison."""
+    rows = (
+        await session.execute(
+            select(
+                ASK.c.variant,
+                func.count(),
+                func.sum(func.cast(ASK.c.status == AskStatus.RESPONDED, ASK.c.tries.type)),
+            )
+            .where(ASK.c.program_id == program_id, ASK.c.tries > 0)
+            .group_by(ASK.c.variant)
+        )
+    ).all()
+    found = {
+        variant: VariantStats(variant, sent, int(responded or 0))
+        for variant, sent, responded in rows
+    }
+    return [found.get(variant, VariantStats(variant, 0, 0)) for variant in ("A", "B")]
