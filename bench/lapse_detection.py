@@ -241,9 +241,7 @@ async def verify_job(config: BenchConfig, data: LapseData, run: Run) -> list[str
     """What is wrong with the copy after the job (empty: nothing)."""
     connection = await asyncpg.connect(config.dsn(RUN_DATABASE), timeout=5)
     try:
-        lapsed, missed, wrong = await connection.fetchrow(
-            VERIFY_JOB, NOW, DEFAULT_LAPSE_AFTER_DAYS
-        )
+        lapsed, missed, wrong = await connection.fetchrow(VERIFY_JOB, NOW, DEFAULT_LAPSE_AFTER_DAYS)
         changes, advocates, matching = await connection.fetchrow(VERIFY_CHANGES, NOW)
         statuses = await _statuses(connection)
     finally:
@@ -410,7 +408,8 @@ async def explain_slowest(config: BenchConfig, data: LapseData, run: Run) -> tup
     finally:
         await connection.close()
     plan = "\n".join(row[0] for row in rows)
-    return target, f"{chosen.sql.strip()}\n-- parameters: {chosen.params}\n\n{plan}\n"
+    params = [str(param) for param in chosen.params or ()]
+    return target, f"{chosen.sql.strip()}\n-- parameters: {params}\n\n{plan}\n"
 
 
 # --- reporting ------------------------------------------------------------------------------
@@ -434,9 +433,10 @@ def _print_report(data: LapseData, measured: Measured, groups: list[Group]) -> N
     )
     for name, runs in (("job", measured.jobs), ("baseline", measured.baselines)):
         stats, median = _stats(runs), measured.median(runs)
+        hit = median.blocks_hit / max(median.blocks, 1)
         print(
             f"{name:<10}{stats['median_s']:>10.3f}{stats['min_s']:>9.3f}{stats['max_s']:>9.3f}"
-            f"{median.lapsed:>9}{median.blocks:>11}{median.blocks_hit / median.blocks:>7.0%}"
+            f"{median.lapsed:>9}{median.blocks:>11}{hit:>7.0%}"
             f"{len(median.statements) or 1:>12}"
         )
     ratio = measured.ratio
@@ -444,7 +444,8 @@ def _print_report(data: LapseData, measured: Measured, groups: list[Group]) -> N
     per_row = (job.seconds / job.lapsed) / (baseline.seconds / baseline.lapsed)
     print(f"ratio job/baseline: {ratio:.2f}x (per row lapsed: {per_row:.2f}x)")
     kinds = ", ".join(
-        f"{kind} {int(k['count'])} in {k['seconds']:.3f}s" for kind, k in by_kind(job.statements).items()
+        f"{kind} {int(k['count'])} in {k['seconds']:.3f}s"
+        for kind, k in by_kind(job.statements).items()
     )
     print(f"job statements (median run): {kinds}")
     for group in groups:
@@ -456,10 +457,13 @@ def _print_report(data: LapseData, measured: Measured, groups: list[Group]) -> N
         )
     print(BASELINE_NOTE)
     verdict = "OK" if not measured.problems else "BROKEN: " + "; ".join(measured.problems)
+    policies = ", ".join(
+        f"org {g['organization_id']} @{g['lapse_after_days']}d: {g['due']}"
+        for g in data.expected_by_policy
+    )
     print(
-        f"checks: job lapsed {data.expected_job} expected (by policy "
-        f"{[(g['organization_id'], g['lapse_after_days'], g['due']) for g in data.expected_by_policy]}),"
-        f" baseline {data.expected_baseline} expected: {verdict}"
+        f"checks: job must lapse {data.expected_job} ({policies}), baseline "
+        f"{data.expected_baseline}, each run on a fresh copy: {verdict}"
     )
 
 

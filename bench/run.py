@@ -16,7 +16,13 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from bench import advocates_query, fulfilment_throughput, referral_clicks, send_gift
+from bench import (
+    advocates_query,
+    fulfilment_throughput,
+    lapse_detection,
+    referral_clicks,
+    send_gift,
+)
 from bench.config import BenchConfig, BenchError
 from bench.context import BenchContext
 from bench.loadgen import choose_load_generator
@@ -29,6 +35,7 @@ BENCHMARKS: list[tuple[str, Benchmark]] = [
     (send_gift.NAME, send_gift.run),
     (fulfilment_throughput.NAME, fulfilment_throughput.run),
     (referral_clicks.NAME, referral_clicks.run),
+    (lapse_detection.NAME, lapse_detection.run),
 ]
 """Run in this order against one seeded database. Add new benchmarks here."""
 

@@ -18,6 +18,7 @@ from advocacy.tenancy.models import Role
 from advocacy.tenancy.principal import system_principal
 from tests.fixtures.api import Api
 from tests.fixtures.database import prepare_database, test_database_url
+from tests.fixtures.smtp import smtp_server  # noqa: F401  (a fixture for every test module)
 
 
 @pytest.fixture(scope="session")

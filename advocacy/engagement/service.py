@@ -94,9 +94,10 @@ def _checked(changes: PolicyChanges, *, nullable: bool) -> dict[str, object]:
             check.not_null("nudgeChannel", None)
         values["nudge_channel"] = changes.nudge_channel
     if changes.default_timezone is not UNCHANGED:
-        values["default_timezone"] = check.not_null(
-            "defaultTimezone", check.timezone("defaultTimezone", changes.default_timezone)
-        )
+        if changes.default_timezone is None:
+            check.not_null("defaultTimezone", None)
+        else:
+            values["default_timezone"] = check.timezone("defaultTimezone", changes.default_timezone)
     check.done()
     return values
 
@@ -294,7 +295,8 @@ async def status_changes(
 
 
 def _check_template(check: Checker, prefix: str, subject: str | None, body: str | None) -> None:
-    for field, value in ((f"{prefix}Subject", subject), (f"{prefix}Body", body)):
+    """``prefix``: ``""`` (fields ``subject``, ``body``) or ``"variantA."`` and the like."""
+    for field, value in ((f"{prefix}subject", subject), (f"{prefix}body", body)):
         if value is None:
             continue
         try:

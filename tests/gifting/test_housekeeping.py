@@ -6,14 +6,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
-from collections.abc import Callable, Iterator
-from email.message import Message
-from email.parser import BytesParser
-from email.policy import default as default_policy
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
 from advocacy.db import unit_of_work, utcnow
@@ -24,7 +20,7 @@ from advocacy.notify.models import OutboxEmail
 from tests.conftest import Org
 from tests.fixtures.api import Api
 from tests.fixtures.gifting import SentGift, assert_ledger_balances, budget_of, send_one, setup
-from tests.fixtures.provider_server import free_port
+from tests.fixtures.smtp import Inbox
 
 pytestmark = pytest.mark.usefixtures("job_engine")
 
@@ -169,25 +165,6 @@ async def test_shipping_addresses_are_purged_after_retention(org: Org, marketer:
         assert await periodic.purge_shipping(session) >= 1
     async with unit_of_work() as session:
         assert await session.get(ShippingDetails, pk(sent)) is None
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(BytesParser(policy=default_policy).parsebytes(envelope.content))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[tuple[int, Inbox]]:
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield port, inbox
-    controller.stop()
 
 
 async def test_with_smtp_configured_the_offer_goes_to_a_real_smtp_server(
