@@ -347,8 +347,15 @@ class Group:
     params: Any
     times: list[float]
 
+    @property
+    def cutoff_days(self) -> float | None:
+        """The group's lapse_after_days: ``NOW`` less its earliest time parameter."""
+        times = [p for p in self.params or () if isinstance(p, dt.datetime) and p < NOW]
+        return (NOW - min(times)) / dt.timedelta(days=1) if times else None
+
     def as_dict(self) -> dict[str, Any]:
         return {
+            "cutoff_days": self.cutoff_days,
             "batches": len(self.times),
             "seconds": round(sum(self.times), 4),
             "first_batch_ms": round(self.times[0] * 1000, 2),
@@ -385,7 +392,7 @@ async def explain_slowest(config: BenchConfig, data: LapseData, run: Run) -> tup
     under EXPLAIN (ANALYZE, BUFFERS), then roll back. Its index and the plan."""
     statements = run.statements
     target = max(
-        (i for i, s in enumerate(statements) if s.kind != "SELECT"),
+        (i for i, s in enumerate(statements) if s.kind != "SELECT" and not s.many),
         key=lambda i: statements[i].seconds,
     )
     await fresh_copy(config, data)
@@ -441,17 +448,19 @@ def _print_report(data: LapseData, measured: Measured, groups: list[Group]) -> N
         )
     ratio = measured.ratio
     job, baseline = measured.job, measured.baseline
-    per_row = (job.seconds / job.lapsed) / (baseline.seconds / baseline.lapsed)
+    per_row = (job.seconds / max(job.lapsed, 1)) / (baseline.seconds / max(baseline.lapsed, 1))
     print(f"ratio job/baseline: {ratio:.2f}x (per row lapsed: {per_row:.2f}x)")
     kinds = ", ".join(
         f"{kind} {int(k['count'])} in {k['seconds']:.3f}s"
         for kind, k in by_kind(job.statements).items()
     )
     print(f"job statements (median run): {kinds}")
-    for group in groups:
+    for number, group in enumerate(groups, start=1):
         one = group.as_dict()
+        days = "?" if one["cutoff_days"] is None else f"{one['cutoff_days']:g}"
         print(
-            f"  group {one['params']}: {one['batches']} batches in {one['seconds']:.3f}s, "
+            f"  group {number} (cutoff {days} days): {one['batches']} batches in "
+            f"{one['seconds']:.3f}s, "
             f"first {one['first_batch_ms']:.1f} ms, slowest {one['slowest_batch_ms']:.1f} ms, "
             f"last {one['last_batch_ms']:.1f} ms"
         )

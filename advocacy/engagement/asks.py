@@ -5,7 +5,7 @@ since the advocate joined or since their last result signal (an approved milesto
 marketer-set "results seen" date); ``max_tries`` emails ``retry_days`` apart; then it's
 UNANSWERED and the next ask waits for a new signal. A marketer can ``scheduleAsk`` one now.
 At most one ask is open per advocate (a partial unique index, so racing jobs can't open two);
-a milestone of the asked kind answers it. Opt-outs and pauses cancel it before it's sent.
+a milestone of the asked kind answers it. An opt-out cancels it; a pause holds it.
 
 Two message variants split advocates deterministically (a hash of program and advocate), so
 the same advocate always sees the same variant and the response rate per variant means
@@ -179,8 +179,6 @@ def _why_not(ask: Ask, advocate: Advocate, policy: AskPolicy | None) -> str | No
     """Why this ask must not go out at all (it is cancelled), or None."""
     if advocate.nudges_opt_out or advocate.status == AdvocateStatus.OPTED_OUT:
         return "OPTED_OUT"
-    if advocate.nudges_paused:
-        return "PAUSED"
     if ask.source == AskSource.POLICY:
         if advocate.status != AdvocateStatus.ACTIVE:
             return "NOT_ACTIVE"
@@ -201,7 +199,9 @@ async def _send_one(session: AsyncSession, ask: Ask, now: dt.datetime) -> bool:
         _close(ask, AskStatus.UNANSWERED, "NO_RESPONSE", now)
         return False
     org_policy = await policy_for_advocate(session, advocate.organization_id, None)
-    if org_policy.nudges_paused or not org_policy.is_daytime_for(advocate.timezone, now):
+    if advocate.nudges_paused or org_policy.nudges_paused:
+        return False  # held while paused, not cancelled: it goes out after resumeNudges
+    if not org_policy.is_daytime_for(advocate.timezone, now):
         return False  # stays due; the next run inside the window sends it
     if ask.tries == 0:
         assert advocate.id is not None

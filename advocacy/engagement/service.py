@@ -364,6 +364,18 @@ class AskPolicyInput:
     variant_b_body: str | None = None
 
 
+def _variant(
+    check: Checker, field: str, subject: str | None, body: str | None
+) -> tuple[str | None, str | None]:
+    """A variant is given whole (subject and body) or not at all."""
+    if subject is None and body is None:
+        return None, None
+    return (
+        check.text(f"{field}.subject", subject, max_length=300),
+        check.text(f"{field}.body", body, max_length=20_000),
+    )
+
+
 async def configure_ask_policy(
     session: AsyncSession, principal: Principal, new: AskPolicyInput
 ) -> AskPolicy:
@@ -374,18 +386,8 @@ async def configure_ask_policy(
     check.int_range("askAfterDays", new.ask_after_days, low=0, high=MAX_DAYS)
     check.int_range("retryDays", new.retry_days, low=1, high=MAX_DAYS)
     check.int_range("maxTries", new.max_tries, low=1, high=10)
-    a_subject = check.text(
-        "variantA.subject", new.variant_a_subject, max_length=300, required=False
-    )
-    a_body = check.text("variantA.body", new.variant_a_body, max_length=20_000, required=False)
-    if (a_subject is None) != (a_body is None):
-        check.fail("variantA", ErrorCode.REQUIRED, "variantA needs both a subject and a body")
-    b_subject = check.text(
-        "variantB.subject", new.variant_b_subject, max_length=300, required=False
-    )
-    b_body = check.text("variantB.body", new.variant_b_body, max_length=20_000, required=False)
-    if (b_subject is None) != (b_body is None):
-        check.fail("variantB", ErrorCode.REQUIRED, "variantB needs both a subject and a body")
+    a_subject, a_body = _variant(check, "variantA", new.variant_a_subject, new.variant_a_body)
+    b_subject, b_body = _variant(check, "variantB", new.variant_b_subject, new.variant_b_body)
     _check_template(check, "variantA.", a_subject, a_body)
     _check_template(check, "variantB.", b_subject, b_body)
     check.done()
