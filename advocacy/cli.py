@@ -159,6 +159,38 @@ def scheduler(
     asyncio.run(main())
 
 
+@app.command("run-periodic")
+def run_periodic(
+    advance_days: Annotated[
+        float,
+        typer.Option(
+            help="Demo time: act as if this many days had passed (ADVOCACY_CLOCK_OFFSET_DAYS)."
+        ),
+    ] = 0.0,
+) -> None:
+    """Run every periodic job once, here, and what they enqueue (emails, gift rules,
+    fulfilment), then exit. With --advance-days the clock moves forward for this run: in the
+    demo, advocates lapse, nudges and gifts go out, asks come due."""
+    import os
+
+    from advocacy.scheduler import run_periodic_jobs_here
+
+    if advance_days < 0:
+        fail("advance-days: must not be negative")
+    os.environ["ADVOCACY_CLOCK_OFFSET_DAYS"] = str(
+        advance_days or get_settings().clock_offset_days
+    )
+    os.environ["ADVOCACY_REDIS_URL"] = ""  # in this process only: see run_periodic_jobs_here
+    get_settings.cache_clear()
+    _configure_logging()
+    try:
+        get_settings()
+    except ValueError as error:
+        fail(str(error).splitlines()[-1] if str(error) else "invalid settings")
+    count = run_periodic_jobs_here()
+    typer.echo(f"ran {count} periodic job(s) and what they enqueued")
+
+
 @app.command()
 def migrate(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Apply database migrations (Alembic) up to REVISION."""

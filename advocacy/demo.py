@@ -18,11 +18,15 @@ from sqlmodel import select
 from advocacy.advocates import import_service, milestone_service
 from advocacy.advocates.models import MilestoneKind, MilestoneStatus
 from advocacy.config import get_settings
+from advocacy.engagement import service as engagement
+from advocacy.engagement.models import AskPolicy, EngagementPolicy, NudgeChannel
 from advocacy.gifting import catalog_service
 from advocacy.gifting.models import GiftItem, GiftItemKind
 from advocacy.programs import service as program_service
 from advocacy.programs.models import Program, ProgramStatus
 from advocacy.referrals import settings_service
+from advocacy.rules import service as rule_service
+from advocacy.rules.models import GiftRule, RuleTrigger
 from advocacy.tenancy import service as tenancy_service
 from advocacy.tenancy.models import ApiToken, Organization, Role
 from advocacy.tenancy.principal import system_principal
@@ -248,6 +252,7 @@ async def seed_demo(session: AsyncSession) -> DemoResult:
                 await milestone_service.approve_milestone(session, principal, recorded.milestone.id)
     await _catalog(session, organization.id)
     await _referrals(session, organization.id, program.id)
+    await _engagement(session, organization.id, program.id)
     return DemoResult(organization.id, token, len(advocates), milestones)
 
 
@@ -285,3 +290,60 @@ async def _catalog(session: AsyncSession, organization_id: int) -> None:
     for item in CATALOG:
         if item.name not in existing:
             await catalog_service.create_gift_item(session, system_principal(organization_id), item)
+
+
+WELCOME_BACK_RULE = "Welcome back"
+
+
+async def _engagement(session: AsyncSession, organization_id: int, program_id: int) -> None:
+    """Surprise first, ask later: a lapsed advocate gets a gift matching their interests
+    through a gift rule, then re-engagement emails; the program asks for reviews with two
+    variants. The daytime window is the whole day, so the demo nudges at any hour."""
+    principal = system_principal(organization_id)
+    if await session.get(EngagementPolicy, organization_id) is None:
+        await engagement.configure_policy(
+            session,
+            principal,
+            engagement.PolicyChanges(
+                nudge_channel=NudgeChannel.GIFT_THEN_EMAIL,
+                daytime_start_hour=0,
+                daytime_end_hour=24,
+            ),
+        )
+    rule = await session.scalar(
+        select(GiftRule.id).where(
+            GiftRule.organization_id == organization_id, GiftRule.name == WELCOME_BACK_RULE
+        )
+    )
+    coffee_card = await session.scalar(
+        select(GiftItem.id).where(
+            GiftItem.organization_id == organization_id, GiftItem.name == "Coffee gift card"
+        )
+    )
+    if rule is None:
+        await rule_service.create_rule(
+            session,
+            principal,
+            rule_service.RuleSpec(
+                name=WELCOME_BACK_RULE,
+                trigger=RuleTrigger.ADVOCATE_LAPSED,
+                program_id=program_id,
+                item_id=coffee_card,
+                message_template="We miss you, {first_name}! A little something from us.",
+            ),
+        )
+    if await session.get(AskPolicy, program_id) is None:
+        await engagement.configure_ask_policy(
+            session,
+            principal,
+            engagement.AskPolicyInput(
+                program_id=program_id,
+                kind=MilestoneKind.REVIEW,
+                ask_after_days=30,
+                variant_b_subject="{first_name}, 3 minutes to help someone like you?",
+                variant_b_body=(
+                    "Hi {first_name},\n\nPeople like you read reviews before they choose. "
+                    "Would you write {ask} about {organization}?\n"
+                ),
+            ),
+        )

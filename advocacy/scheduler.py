@@ -41,3 +41,42 @@ async def run_scheduler(stop: asyncio.Event, interval: float | None = None) -> N
             log.exception("scheduler: could not enqueue the periodic jobs")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=interval)
+
+
+def run_periodic_jobs_here(timeout_seconds: float = 120.0) -> int:
+    """Run every periodic job once in this process with an in-process worker, and whatever
+    they enqueue in turn (nudge emails, gift rules, fulfilment), until all queues are empty;
+    returns how many periodic jobs ran. Needs the embedded broker: the caller makes sure no
+    Redis URL is set, so nothing reaches workers elsewhere (whose clock may differ)."""
+    import time
+
+    from dramatiq.brokers.stub import StubBroker
+    from dramatiq.errors import QueueJoinTimeout
+
+    from advocacy import jobs
+
+    broker = jobs.get_broker()
+    if not isinstance(broker, StubBroker):
+        raise RuntimeError("run_periodic_jobs_here needs the embedded broker")
+    import advocacy.worker_entry  # noqa: F401  (every actor registered)
+
+    worker = jobs.start_embedded_worker(threads=2)
+    assert worker is not None
+    try:
+        count = enqueue_periodic_jobs()
+        deadline = time.monotonic() + timeout_seconds
+        while True:  # a job may enqueue more work on a queue already drained
+            for queue in sorted(broker.get_declared_queues()):
+                left_ms = int((deadline - time.monotonic()) * 1000)
+                try:
+                    if left_ms <= 0:
+                        raise QueueJoinTimeout(queue)
+                    broker.join(queue, timeout=left_ms, fail_fast=False)
+                except QueueJoinTimeout:
+                    log.warning("some jobs are still waiting (retries with backoff); leaving them")
+                    return count
+            worker.join()
+            if not any(pending.unfinished_tasks for pending in broker.queues.values()):
+                return count
+    finally:
+        worker.stop()
