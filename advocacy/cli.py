@@ -177,9 +177,7 @@ def run_periodic(
 
     if advance_days < 0:
         fail("advance-days: must not be negative")
-    os.environ["ADVOCACY_CLOCK_OFFSET_DAYS"] = str(
-        advance_days or get_settings().clock_offset_days
-    )
+    os.environ["ADVOCACY_CLOCK_OFFSET_DAYS"] = str(advance_days or get_settings().clock_offset_days)
     os.environ["ADVOCACY_REDIS_URL"] = ""  # in this process only: see run_periodic_jobs_here
     get_settings.cache_clear()
     _configure_logging()

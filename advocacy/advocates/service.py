@@ -13,6 +13,7 @@ from advocacy.advocates.models import Account, Advocate, AdvocateStatus
 from advocacy.db import utcnow
 from advocacy.errors import DomainError, ErrorCode
 from advocacy.tenancy.models import Role
+from advocacy.tenancy.owned import get_owned
 from advocacy.tenancy.principal import Principal, actor_of
 from advocacy.updates import UNCHANGED, Unchanged
 from advocacy.validation import Checker
@@ -96,14 +97,7 @@ async def ensure_account_in_org(
 async def get_advocate(
     session: AsyncSession, principal: Principal, advocate_id: int, field_name: str = "id"
 ) -> Advocate:
-    advocate = await session.scalar(
-        select(Advocate).where(
-            Advocate.id == advocate_id, Advocate.organization_id == principal.organization_id
-        )
-    )
-    if advocate is None:
-        raise DomainError(ErrorCode.NOT_FOUND, "no such advocate", field_name)
-    return advocate
+    return await get_owned(session, principal, Advocate, advocate_id, field_name, "advocate")
 
 
 async def _ensure_unique(

@@ -35,6 +35,7 @@ from advocacy.engagement.models import (
 from advocacy.errors import DomainError, ErrorCode
 from advocacy.programs.models import Program, ProgramStatus
 from advocacy.tenancy.models import Role
+from advocacy.tenancy.owned import get_owned
 from advocacy.tenancy.principal import Principal, actor_of
 from advocacy.updates import UNCHANGED, Unchanged
 from advocacy.validation import Checker
@@ -127,14 +128,7 @@ async def configure_policy(
 async def _program_in_org(
     session: AsyncSession, principal: Principal, program_id: int, field: str = "programId"
 ) -> Program:
-    program = await session.scalar(
-        select(Program).where(
-            Program.id == program_id, Program.organization_id == principal.organization_id
-        )
-    )
-    if program is None:
-        raise DomainError(ErrorCode.NOT_FOUND, "no such program", field)
-    return program
+    return await get_owned(session, principal, Program, program_id, field, "program")
 
 
 async def program_policy_of(

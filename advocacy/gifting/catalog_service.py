@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
 
 from advocacy.db import utcnow
-from advocacy.errors import DomainError, ErrorCode
+from advocacy.errors import ErrorCode
 from advocacy.gifting.models import GiftItem, GiftItemKind, GiftProvider
 from advocacy.tenancy.models import Role
+from advocacy.tenancy.owned import get_owned
 from advocacy.tenancy.principal import Principal
 from advocacy.updates import UNCHANGED, Unchanged
 from advocacy.validation import Checker
@@ -100,14 +100,7 @@ async def create_gift_item(
 async def get_gift_item(
     session: AsyncSession, principal: Principal, item_id: int, field_name: str = "id"
 ) -> GiftItem:
-    item = await session.scalar(
-        select(GiftItem).where(
-            GiftItem.id == item_id, GiftItem.organization_id == principal.organization_id
-        )
-    )
-    if item is None:
-        raise DomainError(ErrorCode.NOT_FOUND, "no such gift item", field_name)
-    return item
+    return await get_owned(session, principal, GiftItem, item_id, field_name, "gift item")
 
 
 async def update_gift_item(

@@ -15,6 +15,7 @@ from advocacy.db import utcnow
 from advocacy.errors import DomainError, ErrorCode
 from advocacy.programs.models import Program, ProgramStatus, default_points
 from advocacy.tenancy.models import Role
+from advocacy.tenancy.owned import get_owned
 from advocacy.tenancy.principal import Principal
 from advocacy.updates import UNCHANGED, Unchanged
 from advocacy.validation import Checker
@@ -161,14 +162,9 @@ async def create_program(session: AsyncSession, principal: Principal, new: NewPr
 async def get_program_for_update(
     session: AsyncSession, principal: Principal, program_id: int, field_name: str = "id"
 ) -> Program:
-    program = await session.scalar(
-        select(Program)
-        .where(Program.id == program_id, Program.organization_id == principal.organization_id)
-        .with_for_update()
+    return await get_owned(
+        session, principal, Program, program_id, field_name, "program", for_update=True
     )
-    if program is None:
-        raise DomainError(ErrorCode.NOT_FOUND, "no such program", field_name)
-    return program
 
 
 async def update_program(

@@ -18,6 +18,7 @@ from advocacy.programs.models import Program
 from advocacy.rules import templates
 from advocacy.rules.models import GiftRule, GiftRuleRun, RuleStatus, RuleTrigger
 from advocacy.tenancy.models import Role
+from advocacy.tenancy.owned import get_owned
 from advocacy.tenancy.principal import Principal
 from advocacy.updates import UNCHANGED, Unchanged
 from advocacy.validation import Checker
@@ -57,14 +58,7 @@ class RuleChanges:
 async def get_rule(
     session: AsyncSession, principal: Principal, rule_id: int, field_name: str = "id"
 ) -> GiftRule:
-    rule = await session.scalar(
-        select(GiftRule).where(
-            GiftRule.id == rule_id, GiftRule.organization_id == principal.organization_id
-        )
-    )
-    if rule is None:
-        raise DomainError(ErrorCode.NOT_FOUND, "no such gift rule", field_name)
-    return rule
+    return await get_owned(session, principal, GiftRule, rule_id, field_name, "gift rule")
 
 
 async def _check_rule(session: AsyncSession, principal: Principal, rule: GiftRule) -> None:
