@@ -6,6 +6,7 @@ an injected clock, once through the real ``advocacy run-periodic --advance-days`
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import re
 import sqlite3
@@ -14,9 +15,11 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import select
 
-from advocacy.db import unit_of_work
+from advocacy.config import Settings, get_settings
+from advocacy.db import unit_of_work, utcnow
 from advocacy.demo import seed_demo
 from advocacy.notify.models import OutboxEmail
 from advocacy.rules import engine
@@ -144,3 +147,20 @@ async def test_run_periodic_with_advance_days_on_a_fresh_demo(tmp_path: Path) ->
     assert by_channel.get("GIFT", 0) >= 10 and by_channel.get("EMAIL", 0) >= 10
     assert sent == (by_channel["GIFT"] + by_channel["EMAIL"],)  # every email left
     assert emails == (by_channel["EMAIL"],) and rule_gifts[0] >= 10
+
+
+def test_demo_time_is_refused_in_production_and_moves_utcnow_elsewhere(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with pytest.raises(ValueError, match="ADVOCACY_CLOCK_OFFSET_DAYS"):
+        Settings(environment="production", secret_key="x" * 40, clock_offset_days=3)
+    before = utcnow()
+    monkeypatch.setenv("ADVOCACY_CLOCK_OFFSET_DAYS", "2.5")
+    get_settings.cache_clear()
+    try:
+        moved = utcnow() - before
+    finally:
+        monkeypatch.delenv("ADVOCACY_CLOCK_OFFSET_DAYS")
+        get_settings.cache_clear()
+    assert dt.timedelta(days=2.5) <= moved < dt.timedelta(days=2.5, seconds=5)
+    assert utcnow() - before < dt.timedelta(seconds=5)
