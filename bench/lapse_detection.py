@@ -391,10 +391,10 @@ async def explain_slowest(config: BenchConfig, data: LapseData, run: Run) -> tup
     """Replay ``run``'s writes on a fresh copy up to its slowest statement and run that one
     under EXPLAIN (ANALYZE, BUFFERS), then roll back. Its index and the plan."""
     statements = run.statements
-    target = max(
-        (i for i, s in enumerate(statements) if s.kind != "SELECT" and not s.many),
-        key=lambda i: statements[i].seconds,
-    )
+    candidates = [i for i, s in enumerate(statements) if s.kind != "SELECT" and not s.many]
+    if not candidates:
+        return -1, "the job sent no statement but SELECTs\n"
+    target = max(candidates, key=lambda i: statements[i].seconds)
     await fresh_copy(config, data)
     connection = await asyncpg.connect(config.dsn(RUN_DATABASE), timeout=5)
     try:
@@ -482,6 +482,7 @@ def run(ctx: BenchContext) -> dict[str, Any]:
 
 
 async def _run(ctx: BenchContext) -> dict[str, Any]:
+    # Imported here, not at the top: bench.run imports every benchmark module up front.
     from advocacy.engagement.lapses import detect_lapses
 
     config = ctx.config

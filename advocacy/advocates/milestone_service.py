@@ -134,9 +134,6 @@ async def record_milestone(
         if replay is None:
             raise
         return replay
-    await asks.record_response(
-        session, milestone.advocate_id, str(milestone.kind), milestone.id or 0, utcnow()
-    )
     return RecordedMilestone(milestone, replayed=False)
 
 
@@ -228,6 +225,14 @@ async def approve_milestone(
             "MILESTONE_APPROVED",
             actor_of(principal),
         )
+    await asks.record_response(
+        session,
+        milestone.advocate_id,
+        milestone.program_id,
+        str(milestone.kind),
+        milestone.id or 0,
+        utcnow(),
+    )
     await rule_jobs.record_event(
         session,
         milestone.organization_id,

@@ -81,6 +81,8 @@ class Advocate(SQLModel, table=True):
     referral_code: str = Field(max_length=32, unique=True, nullable=False)
     nudges_opt_out: bool = Field(default=False, nullable=False)
     """The advocate's own choice (the unsubscribe link): no nudges, no asks."""
+    unsubscribed_at: dt.datetime | None = timestamp_field()
+    """Set when the advocate clicked the unsubscribe link themselves: only they can undo it."""
     nudges_paused: bool = Field(default=False, nullable=False)
     """A marketer's pause of nudges and asks for this advocate (``pauseNudges``)."""
     locale: str | None = Field(default=None, max_length=16)

@@ -188,6 +188,12 @@ async def update_advocate(
         updates["status"] = check.not_null("status", changes.status)
     if changes.nudges_opt_out is not UNCHANGED:
         updates["nudges_opt_out"] = check.not_null("nudgesOptOut", changes.nudges_opt_out)
+        if changes.nudges_opt_out is False and advocate.unsubscribed_at is not None:
+            check.fail(
+                "nudgesOptOut",
+                ErrorCode.INVALID_STATE,
+                "the advocate unsubscribed through an email's link; only they can opt in again",
+            )
     if changes.account_id is not UNCHANGED:
         updates["account_id"] = changes.account_id
     check.done()

@@ -33,12 +33,15 @@ from advocacy.engagement.models import (
     AskPolicy,
     AskSource,
     AskStatus,
+    EngagementPolicy,
 )
 from advocacy.engagement.policy import policy_for_advocate
+from advocacy.jobs import enqueue_after_commit
 from advocacy.notify.notifier import deliver
 from advocacy.programs.models import Program, ProgramStatus
 
 BATCH = 500
+RESEND_AFTER = dt.timedelta(minutes=5)
 DEFAULT_RETRY_DAYS = 21
 DEFAULT_MAX_TRIES = 2
 ADVOCATE = Advocate.__table__  # type: ignore[attr-defined]
@@ -187,7 +190,9 @@ def _why_not(ask: Ask, advocate: Advocate, policy: AskPolicy | None) -> str | No
     return None
 
 
-async def _send_one(session: AsyncSession, ask: Ask, now: dt.datetime) -> bool:
+async def _claim_one(session: AsyncSession, ask: Ask, now: dt.datetime) -> bool:
+    """Decide one due ask: cancel it, give up on it, move it to the advocate's next daytime,
+    or claim its next email (``tries`` + 1, its sending rung after commit)."""
     advocate = await session.get_one(Advocate, ask.advocate_id)
     policy = await session.get(AskPolicy, ask.program_id)
     wording = _wording(policy)
@@ -199,59 +204,145 @@ async def _send_one(session: AsyncSession, ask: Ask, now: dt.datetime) -> bool:
         _close(ask, AskStatus.UNANSWERED, "NO_RESPONSE", now)
         return False
     org_policy = await policy_for_advocate(session, advocate.organization_id, None)
-    if advocate.nudges_paused or org_policy.nudges_paused:
-        return False  # held while paused, not cancelled: it goes out after resumeNudges
     if not org_policy.is_daytime_for(advocate.timezone, now):
-        return False  # stays due; the next run inside the window sends it
+        ask.due_at = org_policy.next_daytime_for(advocate.timezone, now)
+        return False
     if ask.tries == 0:
         assert advocate.id is not None
         ask.variant = variant_for(ask.program_id, advocate.id, wording.has_variant_b)
-        ask.first_sent_at = now
-    program = await session.get_one(Program, ask.program_id)
-    email = await emails.compose(
-        session,
-        advocate,
-        wording.template(policy, ask.variant),
-        f"ask:{ask.id}:{ask.tries + 1}",
-        program=program,
-        ask_kind=str(ask.kind),
-    )
-    await deliver(session, email)
     ask.tries += 1
     ask.status = AskStatus.OPEN
-    ask.last_sent_at = now
+    ask.rung_at = now
     ask.due_at = now + dt.timedelta(days=wording.retry_days)
     return True
 
 
-async def send_due_asks(session: AsyncSession, now: dt.datetime | None = None) -> int:
-    """Send (or retry, or give up on) every ask that is due; how many emails went out.
+async def claim_due_asks(session: AsyncSession, now: dt.datetime | None = None) -> int:
+    """Claim the next email of every ask that is due (or close or defer it); how many were
+    claimed. Their emails leave in ``engagement.send_ask_email`` after commit, one message
+    each, so one bad address or a slow mail server costs one email, not the batch.
 
-    The due asks are locked ``FOR UPDATE SKIP LOCKED``: a second job at the same time takes
-    other asks, never the same one (and the outbox key ``ask:<id>:<try>`` is unique)."""
+    Asks of paused advocates and organizations aren't due (they wait, and don't crowd out
+    everyone else's); one outside its advocate's daytime moves to when that opens. The due
+    asks are locked ``FOR UPDATE SKIP LOCKED``: a second job takes other asks, never the same.
+    """
+    from advocacy.engagement.jobs import send_ask_email
+
     now = now or utcnow()
+    paused_org = (
+        select(EngagementPolicy.organization_id)  # type: ignore[call-overload]
+        .where(col(EngagementPolicy.nudges_paused).is_(True))
+        .scalar_subquery()
+    )
     due = await session.scalars(
         select(Ask)
-        .where(col(Ask.status).in_(OPEN_ASK_STATUSES), col(Ask.due_at) <= now)
+        .join(Advocate, col(Advocate.id) == col(Ask.advocate_id))
+        .where(
+            col(Ask.status).in_(OPEN_ASK_STATUSES),
+            col(Ask.due_at) <= now,
+            col(Advocate.nudges_paused).is_(False),
+            col(Ask.organization_id).not_in(paused_org),
+        )
         .order_by(col(Ask.due_at), col(Ask.id))
         .limit(BATCH)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, of=Ask)
     )
-    sent = 0
-    for ask in list(due):
-        sent += await _send_one(session, ask, now)
+    claimed = [ask for ask in list(due) if await _claim_one(session, ask, now)]
     await session.flush()
-    return sent
+    for ask in claimed:
+        enqueue_after_commit(session, send_ask_email, ask_id=ask.id, attempt=ask.tries)
+    return len(claimed)
+
+
+async def ring_unsent_asks(session: AsyncSession, now: dt.datetime | None = None) -> list[int]:
+    """Re-ring claimed asks whose email never left (a lost message, a late one outside the
+    daytime window) once ``RESEND_AFTER`` has passed since the last ring."""
+    from advocacy.engagement.jobs import send_ask_email
+
+    now = now or utcnow()
+    stale = (
+        await session.execute(
+            update(ASK)
+            .where(
+                ASK.c.id.in_(
+                    select(ASK.c.id)
+                    .where(
+                        ASK.c.status == AskStatus.OPEN,
+                        ASK.c.emailed_tries < ASK.c.tries,
+                        ASK.c.rung_at < now - RESEND_AFTER,
+                    )
+                    .order_by(ASK.c.rung_at)
+                    .limit(1000)
+                    .scalar_subquery()
+                )
+            )
+            .values(rung_at=now)
+            .returning(ASK.c.id, ASK.c.tries)
+        )
+    ).all()
+    for row in stale:
+        enqueue_after_commit(session, send_ask_email, ask_id=row.id, attempt=row.tries)
+    return [row.id for row in stale]
+
+
+async def send_ask_email(
+    session: AsyncSession, ask_id: int, attempt: int, now: dt.datetime | None = None
+) -> bool:
+    """Send try ``attempt`` of an ask exactly once (outbox; marked in the same transaction),
+    unless the advocate opted out in the meantime (the ask is cancelled)."""
+    ask = await session.get(Ask, ask_id, with_for_update=True)
+    if (
+        ask is None
+        or ask.status != AskStatus.OPEN
+        or ask.emailed_tries >= attempt
+        or ask.tries < attempt
+    ):
+        return False
+    advocate = await session.get_one(Advocate, ask.advocate_id)
+    policy = await session.get(AskPolicy, ask.program_id)
+    now = now or utcnow()
+    if advocate.nudges_opt_out or advocate.status == AdvocateStatus.OPTED_OUT:
+        _close(ask, AskStatus.CANCELLED, "OPTED_OUT", now)
+        await session.flush()
+        return False
+    org_policy = await policy_for_advocate(session, advocate.organization_id, None)
+    if advocate.nudges_paused or org_policy.nudges_paused:
+        return False  # the sweep rings it again; it leaves once resumed
+    if not org_policy.is_daytime_for(advocate.timezone, now):
+        return False
+    program = await session.get_one(Program, ask.program_id)
+    email = await emails.compose(
+        session,
+        advocate,
+        _wording(policy).template(policy, ask.variant),
+        f"ask:{ask.id}:{attempt}",
+        program=program,
+        ask_kind=str(ask.kind),
+    )
+    await deliver(session, email)
+    ask.emailed_tries = attempt
+    ask.first_sent_at = ask.first_sent_at or now
+    ask.last_sent_at = now
+    await session.flush()
+    return True
 
 
 async def record_response(
-    session: AsyncSession, advocate_id: int, kind: str, milestone_id: int, at: dt.datetime
+    session: AsyncSession,
+    advocate_id: int,
+    program_id: int,
+    kind: str,
+    milestone_id: int,
+    at: dt.datetime,
 ) -> None:
-    """A milestone of the asked kind answers the open ask; an ask not sent yet is moot."""
+    """An approved milestone of the asked kind in the asking program answers the open ask (a
+    rejected one doesn't, so the response rates count real results); an ask not sent yet is
+    moot."""
     await session.execute(
         update(ASK)
         .where(
             ASK.c.advocate_id == advocate_id,
+            ASK.c.program_id == program_id,
             ASK.c.kind == kind,
             ASK.c.status == AskStatus.OPEN,
         )
@@ -267,6 +358,7 @@ async def record_response(
         update(ASK)
         .where(
             ASK.c.advocate_id == advocate_id,
+            ASK.c.program_id == program_id,
             ASK.c.kind == kind,
             ASK.c.status == AskStatus.SCHEDULED,
         )
@@ -304,7 +396,7 @@ async def variant_stats(session: AsyncSession, program_id: int) -> list[VariantS
                 func.count(),
                 func.sum(func.cast(ASK.c.status == AskStatus.RESPONDED, ASK.c.tries.type)),
             )
-            .where(ASK.c.program_id == program_id, ASK.c.tries > 0)
+            .where(ASK.c.program_id == program_id, ASK.c.emailed_tries > 0)
             .group_by(ASK.c.variant)
         )
     ).all()

@@ -12,7 +12,7 @@ from advocacy import jobs
 log = logging.getLogger("advocacy.engagement")
 
 
-@jobs.actor("engagement.detect_lapses", queue="periodic", max_retries=3)
+@jobs.actor("engagement.detect_lapses", queue="periodic", max_retries=3, time_limit_ms=15 * 60_000)
 async def detect_lapses(session: AsyncSession) -> None:
     from advocacy.engagement import lapses
 
@@ -30,7 +30,7 @@ async def send_nudges(session: AsyncSession) -> None:
     claimed = await nudges.send_due_nudges(session)
     if claimed:
         log.info("%d nudge(s) due", claimed)
-    for nudge_id in await nudges.unsent_email_nudges(session):
+    for nudge_id in await nudges.ring_unsent_email_nudges(session):
         jobs.enqueue_after_commit(session, send_nudge_email, nudge_id=nudge_id)
 
 
@@ -47,9 +47,17 @@ async def send_asks(session: AsyncSession) -> None:
     from advocacy.engagement import asks
 
     opened = await asks.open_policy_asks(session)
-    sent = await asks.send_due_asks(session)
-    if opened or sent:
-        log.info("%d ask(s) scheduled, %d sent", opened, sent)
+    claimed = await asks.claim_due_asks(session)
+    if opened or claimed:
+        log.info("%d ask(s) scheduled, %d email(s) due", opened, claimed)
+    await asks.ring_unsent_asks(session)
+
+
+@jobs.actor("engagement.send_ask_email", queue="email")
+async def send_ask_email(session: AsyncSession, ask_id: int, attempt: int) -> None:
+    from advocacy.engagement import asks
+
+    await asks.send_ask_email(session, ask_id, attempt)
 
 
 PERIODIC = (detect_lapses, send_nudges, send_asks)

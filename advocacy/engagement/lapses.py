@@ -31,11 +31,23 @@ def last_seen() -> ColumnElement[dt.datetime]:
 
 
 async def _lapse_batch(
-    session: AsyncSession, where: ColumnElement[bool], cutoff: dt.datetime, now: dt.datetime
-) -> int:
+    session: AsyncSession,
+    where: ColumnElement[bool],
+    cutoff: dt.datetime,
+    now: dt.datetime,
+    after_id: int,
+) -> tuple[int, int]:
+    """Lapse the next batch of due advocates with ids above ``after_id``: (how many, the last
+    id looked at). Walking the ids forward (keyset) keeps each batch as cheap as the first;
+    restarting from the lowest id made every batch re-read the rows before it."""
     due = (
         select(ADVOCATE.c.id)
-        .where(ADVOCATE.c.status == AdvocateStatus.ACTIVE, where, last_seen() < cutoff)
+        .where(
+            ADVOCATE.c.status == AdvocateStatus.ACTIVE,
+            ADVOCATE.c.id > after_id,
+            where,
+            last_seen() < cutoff,
+        )
         .order_by(ADVOCATE.c.id)
         .limit(BATCH)
         .with_for_update(skip_locked=True)
@@ -51,7 +63,7 @@ async def _lapse_batch(
         )
     ).all()
     if not lapsed:
-        return 0
+        return 0, after_id
     await session.execute(
         insert(CHANGE),
         [
@@ -67,7 +79,7 @@ async def _lapse_batch(
             for row in lapsed
         ],
     )
-    return len(lapsed)
+    return len(lapsed), max(row.id for row in lapsed)
 
 
 async def detect_lapses(session: AsyncSession, now: dt.datetime | None = None) -> int:
@@ -76,8 +88,9 @@ async def detect_lapses(session: AsyncSession, now: dt.datetime | None = None) -
     total = 0
     for group in await policy_groups(session):
         cutoff = now - dt.timedelta(days=group.policy.lapse_after_days)
+        after_id = 0
         while True:
-            moved = await _lapse_batch(session, group.where, cutoff, now)
+            moved, after_id = await _lapse_batch(session, group.where, cutoff, now, after_id)
             total += moved
             if moved < BATCH:
                 break

@@ -98,7 +98,9 @@ class EngagementPolicy(SQLModel, table=True):
     organization_id: int = Field(foreign_key="organization.id", primary_key=True)
     lapse_after_days: int = Field(default=DEFAULT_LAPSE_AFTER_DAYS, nullable=False)
     """An ACTIVE advocate with no engagement for this long becomes LAPSED."""
-    nudge_channel: NudgeChannel = enum_field(NudgeChannel, NudgeChannel.EMAIL)
+    nudge_channel: NudgeChannel = enum_field(NudgeChannel, NudgeChannel.GIFT_THEN_EMAIL)
+    """GIFT_THEN_EMAIL by default: without an ADVOCATE_LAPSED rule it is plain emails, and an
+    organization that adds such a rule gets its gifts without changing the policy."""
     max_nudges: int = Field(default=DEFAULT_MAX_NUDGES, nullable=False)
     cooldown_days: int = Field(default=DEFAULT_COOLDOWN_DAYS, nullable=False)
     give_up_after_days: int = Field(default=DEFAULT_GIVE_UP_AFTER_DAYS, nullable=False)
@@ -169,6 +171,12 @@ class Nudge(SQLModel, table=True):
         enum_check("outcome", NudgeOutcome, "ck_nudge_outcome"),
         Index("ix_nudge_advocate", "advocate_id", "id"),
         Index("ix_nudge_org", "organization_id", "id"),
+        Index(
+            "ix_nudge_unsent_email",
+            "rung_at",
+            postgresql_where=text("sent_at IS NULL AND outcome = 'OPEN' AND channel = 'EMAIL'"),
+            sqlite_where=text("sent_at IS NULL AND outcome = 'OPEN' AND channel = 'EMAIL'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -183,6 +191,8 @@ class Nudge(SQLModel, table=True):
     rule_event_id: int | None = Field(default=None, foreign_key="rule_event.id")
     """GIFT: the ADVOCATE_LAPSED event the gift rules answer."""
     created_at: dt.datetime = created_at_field()
+    rung_at: dt.datetime = created_at_field()
+    """When its email job was last enqueued: the sweep re-rings only ones quiet for a while."""
     sent_at: dt.datetime | None = timestamp_field()
     """When the email left (or the gift rules were rung); null while queued."""
     re_engaged_at: dt.datetime | None = timestamp_field()
@@ -243,6 +253,12 @@ class Ask(SQLModel, table=True):
         Index("ix_ask_advocate", "advocate_id", "id"),
         Index("ix_ask_program_variant", "program_id", "variant", "status"),
         Index("ix_ask_org", "organization_id", "id"),
+        Index(
+            "ix_ask_unsent_email",
+            "rung_at",
+            postgresql_where=text("status = 'OPEN' AND emailed_tries < tries"),
+            sqlite_where=text("status = 'OPEN' AND emailed_tries < tries"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -255,8 +271,13 @@ class Ask(SQLModel, table=True):
     source: AskSource = enum_field(AskSource, AskSource.POLICY)
     requested_by: str | None = Field(default=None, max_length=60)
     tries: int = Field(default=0, nullable=False)
+    """Emails claimed (the job that claims one enqueues its sending)."""
+    emailed_tries: int = Field(default=0, nullable=False)
+    """Emails that actually left: the email job's exactly-once marker (outbox)."""
     due_at: dt.datetime = created_at_field()
     """When the next email (or, after the last try, the give-up) is due."""
+    rung_at: dt.datetime | None = timestamp_field()
+    """When the latest try's email job was enqueued (the sweep re-rings stale ones)."""
     first_sent_at: dt.datetime | None = timestamp_field()
     last_sent_at: dt.datetime | None = timestamp_field()
     responded_at: dt.datetime | None = timestamp_field()

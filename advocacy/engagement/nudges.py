@@ -59,12 +59,15 @@ def _due(group: PolicyGroup, limit: int, now: dt.datetime, after_id: int) -> Any
     policy = group.policy
     lapse = _latest_lapse().label("lapse_id")
     lapse_ref = _latest_lapse()
-    sent = (
-        select(func.count()).select_from(NUDGE).where(NUDGE.c.lapse_id == lapse_ref)
-    ).scalar_subquery()
-    last_at = (
-        select(func.max(NUDGE.c.created_at)).where(NUDGE.c.lapse_id == lapse_ref)
-    ).scalar_subquery()
+    counted = and_(NUDGE.c.lapse_id == lapse_ref, NUDGE.c.outcome != NudgeOutcome.CANCELLED)
+    # A nudge cancelled before it left (a pause, a return) neither counts nor starts a cooldown.
+    sent = select(func.count()).select_from(NUDGE).where(counted).scalar_subquery()
+    last_at = select(func.max(NUDGE.c.created_at)).where(counted).scalar_subquery()
+    next_sequence = (
+        select(func.coalesce(func.max(NUDGE.c.sequence), 0) + 1)
+        .where(NUDGE.c.lapse_id == lapse_ref)
+        .scalar_subquery()
+    )
     cooldown_cutoff = literal(now - dt.timedelta(days=policy.cooldown_days), UTCDateTime())
     give_up_cutoff = now - dt.timedelta(days=policy.give_up_after_days)
     conditions: list[ColumnElement[bool]] = [
@@ -85,6 +88,7 @@ def _due(group: PolicyGroup, limit: int, now: dt.datetime, after_id: int) -> Any
             ADVOCATE.c.timezone,
             lapse,
             sent.label("sent"),
+            next_sequence.label("next_sequence"),
         )
         .where(and_(*conditions))
         .order_by(ADVOCATE.c.id)
@@ -107,9 +111,10 @@ async def _has_lapse_rule(session: AsyncSession, organization_id: int | None) ->
     return found is not None
 
 
-def _channel_of(policy: Policy, sequence: int, has_rule: bool) -> NudgeKind:
+def _channel_of(policy: Policy, number: int, has_rule: bool) -> NudgeKind:
+    """The channel of the lapse's ``number``-th nudge (cancelled ones don't count)."""
     if (
-        sequence == 1
+        number == 1
         and has_rule
         and policy.nudge_channel
         in (
@@ -182,11 +187,12 @@ async def _nudge_group(session: AsyncSession, group: PolicyGroup, now: dt.dateti
                 "organization_id": row.organization_id,
                 "advocate_id": row.id,
                 "lapse_id": row.lapse_id,
-                "sequence": row.sent + 1,
+                "sequence": row.next_sequence,
                 "channel": _channel_of(policy, row.sent + 1, has_rule),
                 "reason": "LAPSED",
                 "outcome": NudgeOutcome.OPEN,
                 "created_at": now,
+                "rung_at": now,
             }
             for row in page
             if row.lapse_id is not None and policy.is_daytime_for(row.timezone, now)
@@ -220,24 +226,41 @@ async def send_due_nudges(session: AsyncSession, now: dt.datetime | None = None)
     return total
 
 
-async def unsent_email_nudges(session: AsyncSession, now: dt.datetime | None = None) -> list[int]:
-    """Email nudges claimed a while ago whose email never left (a lost message)."""
+async def ring_unsent_email_nudges(
+    session: AsyncSession, now: dt.datetime | None = None
+) -> list[int]:
+    """Email nudges whose email job was rung a while ago and never sent them (a lost message,
+    or an advocate outside their daytime when it ran): marked rung now, to be enqueued after
+    commit. A queue that is merely slow gets one more message per ``RESEND_AFTER``, not one
+    per tick, and a duplicate message finds the nudge sent and does nothing."""
     now = now or utcnow()
-    rows = await session.scalars(
-        select(NUDGE.c.id)
-        .where(
-            NUDGE.c.channel == NudgeKind.EMAIL,
-            NUDGE.c.outcome == NudgeOutcome.OPEN,
-            NUDGE.c.sent_at.is_(None),
-            NUDGE.c.created_at < now - RESEND_AFTER,
+    stale = (
+        await session.execute(
+            update(NUDGE)
+            .where(
+                NUDGE.c.id.in_(
+                    select(NUDGE.c.id)
+                    .where(
+                        NUDGE.c.sent_at.is_(None),
+                        NUDGE.c.outcome == NudgeOutcome.OPEN,
+                        NUDGE.c.channel == NudgeKind.EMAIL,
+                        NUDGE.c.rung_at < now - RESEND_AFTER,
+                    )
+                    .order_by(NUDGE.c.rung_at)
+                    .limit(1000)
+                    .scalar_subquery()
+                )
+            )
+            .values(rung_at=now)
+            .returning(NUDGE.c.id)
         )
-        .order_by(NUDGE.c.id)
-        .limit(1000)
-    )
-    return list(rows)
+    ).all()
+    return [row.id for row in stale]
 
 
-async def send_nudge_email(session: AsyncSession, nudge_id: int) -> bool:
+async def send_nudge_email(
+    session: AsyncSession, nudge_id: int, now: dt.datetime | None = None
+) -> bool:
     """Send one claimed email nudge, exactly once (outbox) — or cancel it when the advocate
     opted out, was paused or came back in the meantime."""
     nudge = await session.get(Nudge, nudge_id, with_for_update=True)
@@ -256,11 +279,14 @@ async def send_nudge_email(session: AsyncSession, nudge_id: int) -> bool:
         nudge.outcome = NudgeOutcome.CANCELLED
         await session.flush()
         return False
+    now = now or utcnow()
+    if not policy.is_daytime_for(advocate.timezone, now):
+        return False  # a late message: the sweep rings it again, inside the window
     template = await emails.nudge_template(session, advocate.organization_id)
     email = await emails.compose(session, advocate, template, f"nudge:{nudge.id}")
     from advocacy.notify.notifier import deliver
 
     await deliver(session, email)
-    nudge.sent_at = utcnow()
+    nudge.sent_at = now
     await session.flush()
     return True

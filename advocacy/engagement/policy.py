@@ -16,7 +16,7 @@ import zoneinfo
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from advocacy.advocates.models import Advocate
@@ -81,10 +81,21 @@ class Policy:
             changes["nudge_channel"] = NudgeChannel(changes["nudge_channel"])
         return replace(self, **changes)
 
+    def _local(self, timezone: str | None, now: dt.datetime) -> dt.datetime:
+        return now.astimezone(_zone(timezone) or _zone(self.default_timezone) or dt.UTC)
+
     def is_daytime_for(self, timezone: str | None, now: dt.datetime) -> bool:
         """Is it inside the daytime window where the advocate lives?"""
-        local = now.astimezone(_zone(timezone) or _zone(self.default_timezone) or dt.UTC)
+        local = self._local(timezone, now)
         return self.daytime_start_hour <= local.hour < self.daytime_end_hour
+
+    def next_daytime_for(self, timezone: str | None, now: dt.datetime) -> dt.datetime:
+        """When the advocate's next daytime window opens (UTC): later today or tomorrow."""
+        local = self._local(timezone, now)
+        opens = local.replace(hour=self.daytime_start_hour, minute=0, second=0, microsecond=0)
+        if local.hour >= self.daytime_start_hour:
+            opens += dt.timedelta(days=1)  # wall-clock arithmetic: right across DST changes
+        return opens.astimezone(dt.UTC)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -133,9 +144,11 @@ async def policy_groups(session: AsyncSession) -> list[PolicyGroup]:
             ADVOCATE.c.engaged_program_id.not_in(programs),
         )
         groups.append(PolicyGroup(and_(in_org, rest) if programs else in_org, base, org))
-    known = sorted(set(org_rows) | set(overrides))
-    everyone_else = (
-        ADVOCATE.c.organization_id.not_in(known) if known else ADVOCATE.c.id.is_not(None)
+    # NOT EXISTS rather than NOT IN (…every organization with a policy…): no bind parameter
+    # per organization, however many there are.
+    everyone_else = and_(
+        ~exists().where(ORG_POLICY.c.organization_id == ADVOCATE.c.organization_id),
+        ~exists().where(PROGRAM_POLICY.c.organization_id == ADVOCATE.c.organization_id),
     )
     groups.append(PolicyGroup(everyone_else, Policy(), None))
     return groups

@@ -42,6 +42,9 @@ from advocacy.validation import Checker
 
 MAX_DAYS = 3650
 MAX_NUDGES = 20
+MAX_SCHEDULE_AHEAD = dt.timedelta(days=365)
+MAX_CLOCK_SKEW = dt.timedelta(days=1)
+"""Like milestones' occurredAt: a client clock a little ahead is fine, a future date isn't."""
 
 # -- policies ---------------------------------------------------------------------------------
 
@@ -198,8 +201,8 @@ async def opt_out_of_nudges(session: AsyncSession, advocate_id: int) -> bool:
     now = utcnow()
     moved = await session.execute(
         update(Advocate)
-        .where(col(Advocate.id) == advocate_id, col(Advocate.nudges_opt_out).is_(False))
-        .values(nudges_opt_out=True, updated_at=now)
+        .where(col(Advocate.id) == advocate_id, col(Advocate.unsubscribed_at).is_(None))
+        .values(nudges_opt_out=True, unsubscribed_at=now, updated_at=now)
         .returning(col(Advocate.id))
     )
     if moved.first() is None:
@@ -429,6 +432,8 @@ async def schedule_ask(
     principal.require(Role.MARKETER)
     check = Checker()
     due = check.aware("at", at)
+    if due is not None and due > utcnow() + MAX_SCHEDULE_AHEAD:
+        check.fail("at", ErrorCode.OUT_OF_RANGE, "at must be within a year from now")
     check.done()
     advocate = await get_advocate(session, principal, advocate_id, "advocateId")
     program = await _program_in_org(session, principal, program_id)
@@ -477,6 +482,8 @@ async def mark_results_seen(
     principal.require(Role.MARKETER)
     check = Checker()
     when = check.aware("at", at)
+    if when is not None and when > utcnow() + MAX_CLOCK_SKEW:
+        check.fail("at", ErrorCode.OUT_OF_RANGE, "at is in the future")
     check.done()
     advocate = await get_advocate(session, principal, advocate_id, "advocateId")
     advocate.results_seen_at = when or utcnow()

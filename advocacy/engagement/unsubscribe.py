@@ -26,11 +26,13 @@ def unsubscribe_token(advocate_id: int) -> str:
 
 def advocate_of_token(token: str) -> int | None:
     """The advocate a token was made for, or None when it isn't one of ours."""
+    if not token.isascii() or len(token) > 64:
+        return None
     head, _, signature = token.partition(".")
     if not head.isdigit() or len(head) > 18 or not signature:
         return None
     advocate_id = int(head)
-    if not hmac.compare_digest(signature, _signature(advocate_id)):
+    if not hmac.compare_digest(signature.encode(), _signature(advocate_id).encode()):
         return None
     return advocate_id
 

@@ -18,7 +18,7 @@ from advocacy.engagement.models import AskSource, AskStatus
 from advocacy.engagement.queries import AskFilter as AskFilterQuery
 from advocacy.engagement.queries import asks_query
 from advocacy.graphql.context import Info
-from advocacy.graphql.errors import UserError
+from advocacy.graphql.errors import ApiError, UserError
 from advocacy.graphql.ids import decode_id, encode_id, filter_id
 from advocacy.graphql.loaders import required
 from advocacy.graphql.mutations import mutate
@@ -159,8 +159,14 @@ def ask_filter(
         else filter_id(flt.advocate_id, "Advocate"),
         program_id=program_id if program_id is not None else filter_id(flt.program_id, "Program"),
         statuses=tuple(flt.statuses) if flt.statuses else None,
-        variant=flt.variant,
+        variant=_variant_filter(flt.variant),
     )
+
+
+def _variant_filter(variant: str | None) -> str | None:
+    if variant is not None and variant not in ("A", "B"):
+        raise ApiError("filter.variant must be A or B", "BAD_USER_INPUT")
+    return variant
 
 
 async def asks_connection(

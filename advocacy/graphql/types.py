@@ -366,6 +366,9 @@ class Advocate(Node):
     nudges_opt_out: bool = strawberry.field(
         description="The advocate unsubscribed (or was opted out): no nudges, no asks."
     )
+    unsubscribed_at: dt.datetime | None = strawberry.field(
+        description="When they unsubscribed through an email's link (only they can undo it)."
+    )
     nudges_paused: bool = strawberry.field(description="A marketer paused their nudges and asks.")
     results_seen_at: dt.datetime | None = strawberry.field(
         description="When a marketer last saw them get results (asks wait from it)."
@@ -391,6 +394,7 @@ class Advocate(Node):
             points=row.points,
             referral_code=row.referral_code,
             nudges_opt_out=row.nudges_opt_out,
+            unsubscribed_at=row.unsubscribed_at,
             nudges_paused=row.nudges_paused,
             results_seen_at=row.results_seen_at,
             locale=row.locale,

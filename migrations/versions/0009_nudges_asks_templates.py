@@ -79,7 +79,9 @@ def upgrade() -> None:
     sa.Column('source', sa.String(length=8), nullable=False),
     sa.Column('requested_by', sa.String(length=60), nullable=True),
     sa.Column('tries', sa.Integer(), nullable=False),
+    sa.Column('emailed_tries', sa.Integer(), nullable=False),
     sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('rung_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('first_sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('responded_at', sa.DateTime(timezone=True), nullable=True),
@@ -101,6 +103,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_ask_advocate', ['advocate_id', 'id'], unique=False)
         batch_op.create_index('ix_ask_due', ['status', 'due_at'], unique=False)
         batch_op.create_index('ix_ask_org', ['organization_id', 'id'], unique=False)
+        batch_op.create_index('ix_ask_unsent_email', ['rung_at'], unique=False, postgresql_where=sa.text("status = 'OPEN' AND emailed_tries < tries"), sqlite_where=sa.text("status = 'OPEN' AND emailed_tries < tries"))
         batch_op.create_index('ix_ask_program_variant', ['program_id', 'variant', 'status'], unique=False)
         batch_op.create_index('uq_ask_one_open_per_advocate', ['advocate_id'], unique=True, postgresql_where=sa.text("status IN ('SCHEDULED', 'OPEN')"), sqlite_where=sa.text("status IN ('SCHEDULED', 'OPEN')"))
 
@@ -115,6 +118,7 @@ def upgrade() -> None:
     sa.Column('outcome', sa.String(length=10), nullable=False),
     sa.Column('rule_event_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('rung_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('re_engaged_at', sa.DateTime(timezone=True), nullable=True),
     sa.CheckConstraint("channel IN ('EMAIL', 'GIFT')", name='ck_nudge_channel'),
@@ -129,11 +133,13 @@ def upgrade() -> None:
     with op.batch_alter_table('nudge', schema=None) as batch_op:
         batch_op.create_index('ix_nudge_advocate', ['advocate_id', 'id'], unique=False)
         batch_op.create_index('ix_nudge_org', ['organization_id', 'id'], unique=False)
+        batch_op.create_index('ix_nudge_unsent_email', ['rung_at'], unique=False, postgresql_where=sa.text("sent_at IS NULL AND outcome = 'OPEN' AND channel = 'EMAIL'"), sqlite_where=sa.text("sent_at IS NULL AND outcome = 'OPEN' AND channel = 'EMAIL'"))
 
     with op.batch_alter_table('advocate', schema=None) as batch_op:
         batch_op.add_column(sa.Column('nudges_paused', sa.Boolean(), nullable=False, server_default=sa.false()))
         batch_op.add_column(sa.Column('engaged_program_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('results_seen_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('unsubscribed_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.create_foreign_key('fk_advocate_engaged_program', 'program', ['engaged_program_id'], ['id'])
     # Each advocate's program policy is that of their latest approved milestone.
     op.execute(
@@ -147,7 +153,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('headers', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False, server_default='{}'))
 
     with op.batch_alter_table('engagement_policy', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('nudge_channel', sa.String(length=15), nullable=False, server_default='EMAIL'))
+        batch_op.add_column(sa.Column('nudge_channel', sa.String(length=15), nullable=False, server_default='GIFT_THEN_EMAIL'))
         batch_op.add_column(sa.Column('max_nudges', sa.Integer(), nullable=False, server_default='3'))
         batch_op.add_column(sa.Column('cooldown_days', sa.Integer(), nullable=False, server_default='14'))
         batch_op.add_column(sa.Column('give_up_after_days', sa.Integer(), nullable=False, server_default='180'))
@@ -180,11 +186,13 @@ def downgrade() -> None:
 
     with op.batch_alter_table('advocate', schema=None) as batch_op:
         batch_op.drop_constraint('fk_advocate_engaged_program', type_='foreignkey')
+        batch_op.drop_column('unsubscribed_at')
         batch_op.drop_column('results_seen_at')
         batch_op.drop_column('engaged_program_id')
         batch_op.drop_column('nudges_paused')
 
     with op.batch_alter_table('nudge', schema=None) as batch_op:
+        batch_op.drop_index('ix_nudge_unsent_email', postgresql_where=sa.text("sent_at IS NULL AND outcome = 'OPEN' AND channel = 'EMAIL'"), sqlite_where=sa.text("sent_at IS NULL AND outcome = 'OPEN' AND channel = 'EMAIL'"))
         batch_op.drop_index('ix_nudge_org')
         batch_op.drop_index('ix_nudge_advocate')
 
@@ -192,6 +200,7 @@ def downgrade() -> None:
     with op.batch_alter_table('ask', schema=None) as batch_op:
         batch_op.drop_index('uq_ask_one_open_per_advocate', postgresql_where=sa.text("status IN ('SCHEDULED', 'OPEN')"), sqlite_where=sa.text("status IN ('SCHEDULED', 'OPEN')"))
         batch_op.drop_index('ix_ask_program_variant')
+        batch_op.drop_index('ix_ask_unsent_email', postgresql_where=sa.text("status = 'OPEN' AND emailed_tries < tries"), sqlite_where=sa.text("status = 'OPEN' AND emailed_tries < tries"))
         batch_op.drop_index('ix_ask_org')
         batch_op.drop_index('ix_ask_due')
         batch_op.drop_index('ix_ask_advocate')

@@ -58,12 +58,13 @@ async def nudges_of(advocate_id: int) -> list[Nudge]:
         return list(rows)
 
 
-async def deliver_emails(advocate_id: int) -> int:
-    """Run the email job for this advocate's queued nudges (the worker would)."""
+async def deliver_emails(advocate_id: int, now: dt.datetime | None = None) -> int:
+    """Run the email job for this advocate's queued nudges (the worker would), at ``now``
+    (default: today at noon)."""
     sent = 0
     for nudge in await nudges_of(advocate_id):
         async with unit_of_work() as session:
-            sent += await nudges.send_nudge_email(session, nudge.id or 0)
+            sent += await nudges.send_nudge_email(session, nudge.id or 0, now or noon())
     return sent
 
 

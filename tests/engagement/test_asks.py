@@ -9,13 +9,15 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from advocacy.advocates.models import MilestoneKind
+from advocacy.advocates import milestone_service
+from advocacy.advocates.models import Advocate, MilestoneKind
 from advocacy.db import unit_of_work
 from advocacy.engagement import asks
 from advocacy.engagement.models import Ask
 from advocacy.graphql.ids import encode_id
+from advocacy.tenancy.principal import system_principal
 from tests.conftest import Org
 from tests.engagement.conftest import noon, outbox_of
 from tests.fixtures.api import Api
@@ -40,12 +42,25 @@ async def policy(api: Api, program_id: int, **values: Any) -> dict[str, Any]:
     return dict(answer["askPolicy"])
 
 
-async def run(now: dt.datetime) -> tuple[int, int]:
+async def run(now: dt.datetime) -> int:
+    """The ask job at ``now``, then the email jobs it rang (the worker would run them)."""
     async with unit_of_work() as session:
-        opened = await asks.open_policy_asks(session, now)
+        await asks.open_policy_asks(session, now)
     async with unit_of_work() as session:
-        sent = await asks.send_due_asks(session, now)
-    return opened, sent
+        claimed = await asks.claim_due_asks(session, now)
+    async with unit_of_work() as session:
+        waiting = (
+            await session.execute(
+                select(Ask.id, Ask.tries).where(
+                    Ask.status == "OPEN",  # type: ignore[arg-type]
+                    Ask.emailed_tries < Ask.tries,  # type: ignore[arg-type,operator]
+                )
+            )
+        ).all()
+    for ask_id, attempt in waiting:
+        async with unit_of_work() as session:
+            await asks.send_ask_email(session, ask_id, attempt, now)
+    return claimed
 
 
 async def asks_of(advocate_id: int) -> list[Ask]:
@@ -82,12 +97,17 @@ async def test_a_policy_asks_after_joining_retries_once_then_waits_for_new_resul
     await run(noon(120))  # and no new ask without a new result signal
     assert states(await asks_of(advocate.id or 0)) == [("UNANSWERED", 2, "NO_RESPONSE")]
     assert len(await outbox_of(advocate.email)) == 2
-    seen = await marketer(
-        """mutation($a: ID!, $at: DateTime!) { markResultsSeen(input: {advocateId: $a, at: $at}) {
-             advocate { resultsSeenAt } errors { field code } } }""",
-        {"a": encode_id("Advocate", advocate.id or 0), "at": noon(120).isoformat()},
-    )
-    assert seen["markResultsSeen"]["errors"] == []
+    mark = """mutation($a: ID!, $at: DateTime) { markResultsSeen(input: {advocateId: $a, at: $at}) {
+             advocate { resultsSeenAt } errors { field code } } }"""
+    gid = encode_id("Advocate", advocate.id or 0)
+    future = await marketer(mark, {"a": gid, "at": noon(120).isoformat()})
+    assert future["markResultsSeen"]["errors"] == [{"field": "at", "code": "OUT_OF_RANGE"}]
+    now = await marketer(mark, {"a": gid})
+    assert now["markResultsSeen"]["advocate"]["resultsSeenAt"] is not None
+    async with unit_of_work() as session:  # as if marked on day 120 of the injected clock
+        await session.execute(
+            update(Advocate).where(Advocate.id == advocate.id).values(results_seen_at=noon(120))  # type: ignore[arg-type]
+        )
     await run(noon(149))
     assert len(await asks_of(advocate.id or 0)) == 1  # results seen 29 days ago: not yet
     await run(noon(150))
@@ -99,9 +119,23 @@ async def test_a_milestone_of_the_asked_kind_answers_it(org: Org, marketer: Api)
     await policy(marketer, program.id or 0, askAfterDays=0)
     advocate = await make_advocate(org.id)
     await run(noon(1))
-    await make_milestone(org.id, advocate.id or 0, program.id or 0, kind=MilestoneKind.TESTIMONIAL)
-    assert states(await asks_of(advocate.id or 0)) == [("OPEN", 1, None)]  # not what we asked
-    milestone = await make_milestone(org.id, advocate.id or 0, program.id or 0)
+    await make_milestone(
+        org.id, advocate.id or 0, program.id or 0, kind=MilestoneKind.TESTIMONIAL, approve=True
+    )
+    other_program = await make_program(org.id)
+    await make_milestone(org.id, advocate.id or 0, other_program.id or 0, approve=True)
+    rejected = await make_milestone(org.id, advocate.id or 0, program.id or 0)
+    async with unit_of_work() as session:
+        await milestone_service.reject_milestone(
+            session, system_principal(org.id), rejected.id or 0, "not a real review"
+        )
+    pending = await make_milestone(org.id, advocate.id or 0, program.id or 0)
+    # another kind, another program, rejected, not yet approved: none of them answers it
+    assert states(await asks_of(advocate.id or 0)) == [("OPEN", 1, None)]
+    async with unit_of_work() as session:
+        milestone = await milestone_service.approve_milestone(
+            session, system_principal(org.id), pending.id or 0
+        )
     [ask] = await asks_of(advocate.id or 0)
     assert (ask.status, ask.response_milestone_id) == ("RESPONDED", milestone.id)
     listed = await marketer(
@@ -242,7 +276,7 @@ async def test_two_variants_are_sent_and_compared(org: Org, marketer: Api) -> No
         assert email.subject.startswith(f"{ask.variant}:")
         by_variant[ask.variant] += 1
         if ask.variant == "B":
-            await make_milestone(org.id, advocate.id or 0, program.id or 0)
+            await make_milestone(org.id, advocate.id or 0, program.id or 0, approve=True)
     stats = {s.variant: s for s in await stats_of(program.id or 0)}
     assert (stats["A"].sent, stats["B"].sent) == (by_variant["A"], by_variant["B"])
     assert (stats["A"].responded, stats["B"].responded) == (0, by_variant["B"])
@@ -292,12 +326,105 @@ async def test_racing_ask_jobs_open_and_send_each_ask_once(org: Org, database: s
         async with unit_of_work() as session:
             return await asks.open_policy_asks(session, noon(1))
 
-    async def sender() -> int:
+    async def claimer() -> int:
         async with unit_of_work() as session:
-            return await asks.send_due_asks(session, noon(1))
+            return await asks.claim_due_asks(session, noon(1))
+
+    async def email(ask: Ask) -> bool:
+        async with unit_of_work() as session:
+            return await asks.send_ask_email(session, ask.id or 0, 1, noon(1))
 
     await asyncio.gather(*(opener() for _ in range(3)))
-    await asyncio.gather(*(sender() for _ in range(3)))
+    assert sum(await asyncio.gather(*(claimer() for _ in range(3)))) == len(advocates)
+    mine = [ask for advocate in advocates for ask in await asks_of(advocate.id or 0)]
+    sent = await asyncio.gather(*(email(ask) for ask in mine for _ in range(2)))
+    assert sum(sent) == len(advocates)  # each email job ran twice at once: one email each
     for advocate in advocates:
         assert states(await asks_of(advocate.id or 0)) == [("OPEN", 1, None)]
         assert len(await outbox_of(advocate.email)) == 1
+
+
+async def test_paused_asks_wait_without_holding_up_everyone_elses(
+    org: Org, marketer: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    program = await make_program(org.id)
+    pid = encode_id("Program", program.id or 0)
+    paused = [await make_advocate(org.id) for _ in range(3)]
+    for advocate in paused:
+        gid = encode_id("Advocate", advocate.id or 0)
+        await marketer(SCHEDULE, {"input": {"advocateId": gid, "programId": pid, "kind": "REVIEW"}})
+        await marketer(PAUSE_ONE, {"a": gid})
+    waiting = await make_advocate(org.id)
+    await marketer(
+        SCHEDULE,
+        {
+            "input": {
+                "advocateId": encode_id("Advocate", waiting.id or 0),
+                "programId": pid,
+                "kind": "REVIEW",
+            }
+        },
+    )
+    monkeypatch.setattr(asks, "BATCH", 2)  # fewer than the paused asks due before it
+    await run(noon(1))
+    assert states(await asks_of(waiting.id or 0)) == [("OPEN", 1, None)]
+    assert [states(await asks_of(a.id or 0)) for a in paused] == [[("SCHEDULED", 0, None)]] * 3
+
+
+PAUSE_ONE = "mutation($a: ID!) { pauseNudges(input: {advocateId: $a}) { errors { code } } }"
+
+
+async def test_an_ask_outside_the_daytime_moves_to_when_it_opens(org: Org, marketer: Api) -> None:
+    program = await make_program(org.id)
+    advocate = await make_advocate(org.id, timezone="America/New_York")
+    await marketer(
+        SCHEDULE,
+        {
+            "input": {
+                "advocateId": encode_id("Advocate", advocate.id or 0),
+                "programId": encode_id("Program", program.id or 0),
+                "kind": "REVIEW",
+            }
+        },
+    )
+    late = dt.datetime(2027, 3, 14, 3, 0, tzinfo=dt.UTC)  # 22:00 on the 13th in New York (EST)
+    await run(late)
+    [ask] = await asks_of(advocate.id or 0)
+    # 09:00 on Sunday 14 March, the day clocks go forward: 13:00 UTC, not 14:00
+    assert (ask.status, ask.due_at) == ("SCHEDULED", dt.datetime(2027, 3, 14, 13, 0, tzinfo=dt.UTC))
+
+
+async def test_one_refused_address_costs_one_email_not_the_batch(
+    org: Org,
+    marketer: Api,
+    configure: Any,
+    smtp_server: tuple[int, Any],
+) -> None:
+    port, inbox = smtp_server
+    configure(smtp_url=f"smtp://127.0.0.1:{port}")
+    program = await make_program(org.id)
+    await policy(marketer, program.id or 0, askAfterDays=0)
+    good = await make_advocate(org.id, email="good@example.com")
+    bad = await make_advocate(org.id, email="bounce@example.com")
+    inbox.refuse = {"bounce@example.com"}
+    for _ in range(2):  # the job and its retry
+        async with unit_of_work() as session:
+            await asks.open_policy_asks(session, noon(1))
+        async with unit_of_work() as session:
+            await asks.claim_due_asks(session, noon(1))
+        for advocate in (good, bad):
+            [ask] = await asks_of(advocate.id or 0)
+            try:
+                async with unit_of_work() as session:
+                    await asks.send_ask_email(session, ask.id or 0, ask.tries, noon(1))
+            except Exception:  # the refused one fails its own job, and is retried alone
+                assert advocate is bad
+    assert [m["To"] for m in inbox.messages] == ["good@example.com"]
+    assert [(a.tries, a.emailed_tries) for a in await asks_of(good.id or 0)] == [(1, 1)]
+    assert [(a.tries, a.emailed_tries) for a in await asks_of(bad.id or 0)] == [(1, 0)]
+    [bad_ask] = await asks_of(bad.id or 0)
+    async with unit_of_work() as session:
+        assert bad_ask.id in await asks.ring_unsent_asks(session, noon(1) + dt.timedelta(minutes=6))
+    async with unit_of_work() as session:  # rung once per five minutes, not once per tick
+        later = await asks.ring_unsent_asks(session, noon(1) + dt.timedelta(minutes=7))
+    assert bad_ask.id not in later

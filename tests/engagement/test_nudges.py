@@ -5,6 +5,7 @@ overrides, two jobs at once, a real SMTP server."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import re
 from collections.abc import Callable
 from typing import Any
@@ -159,7 +160,14 @@ async def test_forged_or_altered_unsubscribe_tokens_are_refused(
     token = unsubscribe_token(advocate.id or 0)
     other = await make_advocate(org.id)
     forged = f"{other.id}.{token.split('.', 1)[1]}"
-    for bad in (forged, f"{advocate.id}.AAAA", "nonsense", f"{advocate.id}."):
+    for bad in (
+        forged,
+        f"{advocate.id}.AAAA",
+        "nonsense",
+        f"{advocate.id}.",
+        "1.%C3%A9",
+        "%C2%B2.x",
+    ):
         assert (await client.post(f"/u/{bad}")).status_code == 404
     assert not (await advocate_row(other.id or 0)).nudges_opt_out
     assert not (await advocate_row(advocate.id or 0)).nudges_opt_out
@@ -403,3 +411,56 @@ async def test_with_smtp_configured_a_nudge_reaches_a_real_server_with_a_working
     assert body is not None and link in body.get_content()
     assert (await client.post(link)).status_code == 200
     assert (await advocate_row(advocate.id or 0)).nudges_opt_out
+
+
+async def test_only_the_advocate_can_undo_their_unsubscribe(
+    org: Org, marketer: Api, client: httpx.AsyncClient
+) -> None:
+    advocate = await make_advocate(org.id)
+    gid = encode_id("Advocate", advocate.id or 0)
+    update = """mutation($a: ID!, $out: Boolean!) { updateAdvocate(input: {id: $a,
+        nudgesOptOut: $out}) { advocate { nudgesOptOut unsubscribedAt } errors { field code } } }"""
+    by_marketer = await marketer(update, {"a": gid, "out": True})
+    assert by_marketer["updateAdvocate"]["advocate"]["unsubscribedAt"] is None
+    back = await marketer(
+        update, {"a": gid, "out": False}
+    )  # a marketer's own opt-out: theirs to undo
+    assert back["updateAdvocate"]["errors"] == []
+    await client.post(f"/u/{unsubscribe_token(advocate.id or 0)}")
+    refused = await marketer(update, {"a": gid, "out": False})
+    assert refused["updateAdvocate"]["errors"] == [
+        {"field": "nudgesOptOut", "code": "INVALID_STATE"}
+    ]
+    assert (await advocate_row(advocate.id or 0)).nudges_opt_out
+
+
+async def test_a_cancelled_nudge_neither_counts_nor_starts_a_cooldown(
+    org: Org, marketer: Api
+) -> None:
+    advocate = await lapsed_advocate(org)
+    gid = encode_id("Advocate", advocate.id or 0)
+    await tick(noon())
+    await marketer(PAUSE, {"input": {"advocateId": gid}})
+    assert await deliver_emails(advocate.id or 0) == 0  # paused before it left: cancelled
+    await marketer(RESUME, {"input": {"advocateId": gid}})
+    await tick(noon(1))  # no 14-day wait after a nudge that never went out
+    assert kinds(await nudges_of(advocate.id or 0)) == [
+        (1, "EMAIL", "CANCELLED"),
+        (2, "EMAIL", "OPEN"),
+    ]
+    assert await deliver_emails(advocate.id or 0) == 1
+
+
+async def test_lost_nudge_emails_are_rung_again_once_per_five_minutes(org: Org) -> None:
+    advocate = await lapsed_advocate(org)
+    await tick(noon())
+    [nudge] = await nudges_of(advocate.id or 0)
+    async with unit_of_work() as session:
+        early = await nudges.ring_unsent_email_nudges(session, noon() + dt.timedelta(minutes=4))
+    assert nudge.id not in early  # (other tests' nudges may be in the shared database)
+    async with unit_of_work() as session:
+        rung = await nudges.ring_unsent_email_nudges(session, noon() + dt.timedelta(minutes=6))
+    assert nudge.id in rung
+    async with unit_of_work() as session:
+        again = await nudges.ring_unsent_email_nudges(session, noon() + dt.timedelta(minutes=7))
+    assert nudge.id not in again
