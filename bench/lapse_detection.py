@@ -340,7 +340,8 @@ async def measure(
 
 @dataclass(frozen=True)
 class Group:
-    """Consecutive runs of one statement with the same parameters: one policy group's batches."""
+    """Consecutive runs of one statement with the same parameters but the keyset position (the
+    integer "after this id"): one policy group's batches."""
 
     first_index: int
     sql: str
@@ -365,13 +366,22 @@ class Group:
         }
 
 
+def _same_group(a: Any, b: Any) -> bool:
+    """Equal parameters, ignoring integers (the keyset's last id moves every batch)."""
+
+    def key(params: Any) -> list[Any]:
+        return [p for p in params or () if not isinstance(p, int) or isinstance(p, bool)]
+
+    return key(a) == key(b)
+
+
 def batch_groups(statements: list[Statement]) -> list[Group]:
     groups: list[Group] = []
     for index, statement in enumerate(statements):
         if statement.kind == "SELECT" or statement.many:
             continue
         last = groups[-1] if groups else None
-        if last and last.sql == statement.sql and last.params == statement.params:
+        if last and last.sql == statement.sql and _same_group(last.params, statement.params):
             last.times.append(statement.seconds)
         else:
             groups.append(Group(index, statement.sql, statement.params, [statement.seconds]))
