@@ -338,14 +338,10 @@ async def record_response(
     """An approved milestone of the asked kind in the asking program answers the open ask (a
     rejected one doesn't, so the response rates count real results); an ask not sent yet is
     moot."""
+    asked = (ASK.c.advocate_id == advocate_id, ASK.c.program_id == program_id, ASK.c.kind == kind)
     await session.execute(
         update(ASK)
-        .where(
-            ASK.c.advocate_id == advocate_id,
-            ASK.c.program_id == program_id,
-            ASK.c.kind == kind,
-            ASK.c.status == AskStatus.OPEN,
-        )
+        .where(*asked, ASK.c.status == AskStatus.OPEN)
         .values(
             status=AskStatus.RESPONDED,
             responded_at=at,
@@ -356,12 +352,7 @@ async def record_response(
     )
     await session.execute(
         update(ASK)
-        .where(
-            ASK.c.advocate_id == advocate_id,
-            ASK.c.program_id == program_id,
-            ASK.c.kind == kind,
-            ASK.c.status == AskStatus.SCHEDULED,
-        )
+        .where(*asked, ASK.c.status == AskStatus.SCHEDULED)
         .values(status=AskStatus.CANCELLED, closed_at=at, close_reason="DONE_BEFORE_ASKED")
     )
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -134,11 +135,21 @@ async def _program_in_org(
     return await get_owned(session, principal, Program, program_id, field, "program")
 
 
+P = TypeVar("P", ProgramEngagementPolicy, AskPolicy)
+
+
+async def _program_setting(
+    session: AsyncSession, model: type[P], organization_id: int, program_id: int
+) -> P | None:
+    """A per-program settings row, if the program is this organization's."""
+    stored = await session.get(model, program_id)
+    return stored if stored is not None and stored.organization_id == organization_id else None
+
+
 async def program_policy_of(
     session: AsyncSession, organization_id: int, program_id: int
 ) -> ProgramEngagementPolicy | None:
-    stored = await session.get(ProgramEngagementPolicy, program_id)
-    return stored if stored is not None and stored.organization_id == organization_id else None
+    return await _program_setting(session, ProgramEngagementPolicy, organization_id, program_id)
 
 
 async def configure_program_policy(
@@ -415,8 +426,7 @@ async def configure_ask_policy(
 async def ask_policy_of(
     session: AsyncSession, organization_id: int, program_id: int
 ) -> AskPolicy | None:
-    stored = await session.get(AskPolicy, program_id)
-    return stored if stored is not None and stored.organization_id == organization_id else None
+    return await _program_setting(session, AskPolicy, organization_id, program_id)
 
 
 async def schedule_ask(
