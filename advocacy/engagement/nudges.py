@@ -47,9 +47,13 @@ RULE = GiftRule.__table__  # type: ignore[attr-defined]
 
 
 def _latest_lapse() -> Any:
+    """The advocate's latest ACTIVE → LAPSED change. Correlated explicitly: nested inside the
+    nudge counts, auto-correlation would pick no enclosing advocate and compare every advocate
+    against the latest lapse of anyone."""
     return (
         select(func.max(CHANGE.c.id))
         .where(CHANGE.c.advocate_id == ADVOCATE.c.id, CHANGE.c.to_status == AdvocateStatus.LAPSED)
+        .correlate(ADVOCATE)
         .scalar_subquery()
     )
 

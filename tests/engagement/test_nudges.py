@@ -464,3 +464,16 @@ async def test_lost_nudge_emails_are_rung_again_once_per_five_minutes(org: Org) 
     async with unit_of_work() as session:
         again = await nudges.ring_unsent_email_nudges(session, noon() + dt.timedelta(minutes=7))
     assert nudge.id not in again
+
+
+async def test_each_advocate_counts_only_their_own_nudges(org: Org) -> None:
+    """Regression: the nested 'latest lapse' lookup once matched the newest lapse of anyone, so
+    the newest lapser's cooldown held everyone else back."""
+    first = await lapsed_advocate(org)
+    await tick(noon())
+    later = await make_advocate(org.id)
+    await engaged_at(later.id or 0, noon(-60))
+    await tick(noon(1))  # `later` lapses and is nudged: the newest lapse of all
+    assert [len(await nudges_of(a.id or 0)) for a in (first, later)] == [1, 1]
+    await tick(noon(14))  # first's cooldown is over; later's isn't
+    assert [len(await nudges_of(a.id or 0)) for a in (first, later)] == [2, 1]
