@@ -55,6 +55,16 @@ class Settings(BaseSettings):
     """How often ``advocacy scheduler`` enqueues the periodic jobs (expiry, reminders, sweep,
     purge)."""
 
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    webhook_retry_hours: float = Field(default=24.0, gt=0, le=24 * 7)
+    """Transient delivery failures (network, 5xx, 429) are retried with backoff this long."""
+    webhook_disable_after_failures: int = Field(default=25, ge=1, le=10_000)
+    """An endpoint is disabled after this many failed attempts in a row."""
+    webhook_allow_private_targets: bool | None = None
+    """Deliver to loopback/private addresses? ``None``: yes in development, no in production."""
+    budget_low_percent: float = Field(default=10.0, ge=0, le=100)
+    """``budget.low`` fires when a program's remaining budget drops below this share."""
+
     clock_offset_days: float = Field(default=0.0, ge=0, le=3650)
     """Demo time: the whole process acts this many days in the future (lapses, nudges, asks,
     expiry). Refused in production."""
@@ -84,6 +94,12 @@ class Settings(BaseSettings):
     def introspection_enabled(self) -> bool:
         if self.graphql_introspection is not None:
             return self.graphql_introspection
+        return self.environment == "development"
+
+    @property
+    def private_webhook_targets_allowed(self) -> bool:
+        if self.webhook_allow_private_targets is not None:
+            return self.webhook_allow_private_targets
         return self.environment == "development"
 
     @property

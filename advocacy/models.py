@@ -23,6 +23,7 @@ from advocacy.referrals.models import (
 )
 from advocacy.rules.models import GiftRule, GiftRuleRun, RuleEvent
 from advocacy.tenancy.models import ApiToken, Organization
+from advocacy.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 metadata = SQLModel.metadata
 
@@ -53,5 +54,8 @@ __all__ = [
     "RevokedReferralCode",
     "RuleEvent",
     "ShippingDetails",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
     "metadata",
 ]

@@ -22,8 +22,9 @@ def enqueue_periodic_jobs() -> int:
     from advocacy.gifting.jobs import PERIODIC as GIFTING
     from advocacy.referrals.jobs import PERIODIC as REFERRALS
     from advocacy.rules.jobs import PERIODIC as RULES
+    from advocacy.webhooks.jobs import PERIODIC as WEBHOOKS
 
-    periodic = (*GIFTING, *REFERRALS, *RULES, *ENGAGEMENT)
+    periodic = (*GIFTING, *REFERRALS, *RULES, *ENGAGEMENT, *WEBHOOKS)
     for job in periodic:
         job.send()
     return len(periodic)

@@ -7,4 +7,5 @@ broker = get_broker()
 import advocacy.engagement.jobs  # noqa: E402
 import advocacy.gifting.jobs  # noqa: E402  (actors register on import)
 import advocacy.referrals.jobs  # noqa: E402
-import advocacy.rules.jobs  # noqa: E402,F401
+import advocacy.rules.jobs  # noqa: E402
+import advocacy.webhooks.jobs  # noqa: E402,F401

@@ -84,5 +84,5 @@ async def _deliver(session: AsyncSession, send: GiftSend | None, *, reminder: bo
     if email is None:
         return False
     await deliver(session, email)
-    lifecycle.record_event(session, send, "REMINDED" if reminder else "EMAILED", "worker")
+    await lifecycle.record_event(session, send, "REMINDED" if reminder else "EMAILED", "worker")
     return True

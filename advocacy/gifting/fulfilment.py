@@ -124,7 +124,7 @@ async def _settle(send_id: int, reference: str, attempt: int, has_address: bool)
         if send is None:
             log.info("send %s was settled by another worker", send_id)
             return
-        lifecycle.record_event(
+        await lifecycle.record_event(
             session, send, "FULFILLED", WORKER, reference=reference, attempt=attempt
         )
         if has_address:
@@ -156,7 +156,9 @@ async def _hand_back(send_id: int, reason: str, attempt: int) -> None:
             session, send_id, FULFILLING, REDEEMED, col(GiftSend.fulfil_attempts) == attempt
         )
         if send is not None:
-            lifecycle.record_event(session, send, "RETRY", WORKER, attempt=attempt, reason=reason)
+            await lifecycle.record_event(
+                session, send, "RETRY", WORKER, attempt=attempt, reason=reason
+            )
 
 
 async def fulfil(send_id: int) -> None:
@@ -169,7 +171,7 @@ async def fulfil(send_id: int) -> None:
         attempt = send.fulfil_attempts
         item, order = await _order(session, send)
         has_address = order.shipping is not None
-        lifecycle.record_event(session, send, "FULFILLING", WORKER, attempt=attempt)
+        await lifecycle.record_event(session, send, "FULFILLING", WORKER, attempt=attempt)
     try:
         provider = provider_for(item.provider)
         reference = await provider.fulfil(order, idempotency_key(send_id))

@@ -19,6 +19,8 @@ from advocacy.db import utcnow
 from advocacy.gifting import budget, stock
 from advocacy.gifting.models import GiftEvent, GiftSend, GiftSendStatus
 from advocacy.tenancy.principal import actor_of
+from advocacy.webhooks import payloads
+from advocacy.webhooks.events import EventType, emit
 
 __all__ = ["OPEN", "actor_of", "close", "record_event", "transition"]
 
@@ -31,9 +33,23 @@ OPEN = (
 """States that hold a budget reservation."""
 
 
-def record_event(
+WEBHOOK_OF_KIND = {
+    "OFFERED": EventType.GIFT_OFFERED,
+    "REDEEMED": EventType.GIFT_REDEEMED,
+    "SWAPPED": EventType.GIFT_SWAPPED,
+    "DONATED": EventType.GIFT_DONATED,
+    "DECLINED": EventType.GIFT_DECLINED,
+    "EXPIRED": EventType.GIFT_EXPIRED,
+    "FULFILLED": EventType.GIFT_FULFILLED,
+    "FAILED": EventType.GIFT_FAILED,
+}
+"""The history kinds a CRM hears about as webhooks (emails, retries and the like stay inside)."""
+
+
+async def record_event(
     session: AsyncSession, send: GiftSend, kind: str, actor: str, **detail: object
 ) -> None:
+    """Append to the send's history, and raise the matching webhook event."""
     assert send.id is not None
     session.add(
         GiftEvent(
@@ -44,6 +60,8 @@ def record_event(
             detail=detail,
         )
     )
+    if kind in WEBHOOK_OF_KIND:
+        await emit(session, send.organization_id, WEBHOOK_OF_KIND[kind], payloads.gift_send(send))
 
 
 async def transition(
@@ -91,7 +109,7 @@ async def close(
     if send is None:
         return None
     assert send.id is not None
-    record_event(session, send, str(to), actor, released=send.reserved_amount, **detail)
+    await record_event(session, send, str(to), actor, released=send.reserved_amount, **detail)
     await stock.put_back_one(session, send.item_id)
     await budget.release(
         session, send.organization_id, send.program_id, send.id, send.reserved_amount

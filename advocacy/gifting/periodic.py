@@ -24,6 +24,8 @@ from advocacy.gifting.models import (
     ShippingDetails,
 )
 from advocacy.programs.models import Program
+from advocacy.webhooks import payloads
+from advocacy.webhooks.events import EventType, emit_for_rows
 
 EXPIRY_BATCH = 500
 SEND = GiftSend.__table__  # type: ignore[attr-defined]
@@ -98,6 +100,10 @@ async def expire_offers(session: AsyncSession, now: dt.datetime | None = None) -
     if ledger:
         await session.execute(insert(BudgetEntry), ledger)
     await session.execute(insert(GiftEvent), events)
+    expired: defaultdict[int, list[int]] = defaultdict(list)
+    for row in moved:
+        expired[row.organization_id].append(row.id)
+    await emit_for_rows(session, EventType.GIFT_EXPIRED, SEND, expired, payloads.gift_send)
     return len(moved)
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import hmac
 import random
 import time
 from dataclasses import asdict, dataclass, field
@@ -21,6 +20,7 @@ import orjson
 
 from advocacy.config import Settings, get_settings
 from advocacy.gifting.models import GiftProvider
+from advocacy.signing import sign
 
 SIGNATURE_HEADER = "X-Advocacy-Signature"
 TIMESTAMP_HEADER = "X-Advocacy-Timestamp"
@@ -78,11 +78,6 @@ class SandboxProvider:
             raise TransientFulfilmentError("sandbox: simulated transient failure")
         digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:16]
         return f"sandbox-{digest}"
-
-
-def sign(secret: str, timestamp: str, body: bytes) -> str:
-    """HMAC-SHA256 over ``timestamp.body``, hex: what a provider checks to trust an order."""
-    return hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
 
 
 class HttpProvider:

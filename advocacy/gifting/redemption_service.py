@@ -153,7 +153,7 @@ async def _change_item(session: AsyncSession, send: GiftSend, item: GiftItem) ->
     )
     if moved is None:
         raise invalid_link()
-    lifecycle.record_event(
+    await lifecycle.record_event(
         session, moved, "SWAPPED", ADVOCATE, from_item_id=old_item_id, to_item_id=item.id
     )
     await stock.take_one(session, item)
@@ -235,7 +235,7 @@ async def _redeem(
                 phone=clean.phone,
             )
         )
-    lifecycle.record_event(session, moved, event, ADVOCATE, item_id=item.id)
+    await lifecycle.record_event(session, moved, event, ADVOCATE, item_id=item.id)
     await session.flush()
     enqueue_after_commit(session, gifting_jobs.fulfil, send_id=send.id)
     return moved

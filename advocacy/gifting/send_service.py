@@ -160,7 +160,7 @@ async def send_gift(session: AsyncSession, principal: Principal, new: NewSend) -
     session.add(send)
     await session.flush()
     assert send.id is not None
-    record_event(
+    await record_event(
         session, send, str(send.status), actor_of(principal), item_id=item.id, amount=item.price
     )
     await stock.take_one(session, item)
@@ -304,7 +304,7 @@ async def approve_gift_send(session: AsyncSession, principal: Principal, send_id
     )
     if approved is None:
         raise _not_pending(send)
-    record_event(session, approved, "APPROVED", actor_of(principal))
+    await record_event(session, approved, "APPROVED", actor_of(principal))
     await session.flush()
     enqueue_after_commit(session, gifting_jobs.send_offer_email, send_id=send_id)
     return approved

@@ -6,13 +6,12 @@ import base64
 import binascii
 
 from advocacy.errors import DomainError, ErrorCode
+from advocacy.global_ids import encode_id
+
+__all__ = ["decode_any_id", "decode_id", "encode_id", "filter_id"]
 
 MAX_PK = 2**31 - 1
 """Primary keys are 32-bit integers; a larger number can't name a row."""
-
-
-def encode_id(type_name: str, pk: int) -> str:
-    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
 
 
 def decode_any_id(global_id: str) -> tuple[str, int] | None:

@@ -1,0 +1,1 @@
+"""Outbound webhooks: signed events for the customer's CRM and automation."""

@@ -1,0 +1,228 @@
+"""Delivering one webhook: claim the delivery (a lease), POST outside any transaction, settle.
+
+Each request carries ``X-Advocacy-Event`` (type), ``X-Advocacy-Event-Id`` (stable across
+retries and redeliveries: receivers de-duplicate on it), ``X-Advocacy-Timestamp`` (Unix
+seconds) and ``X-Advocacy-Signature: v1=<hex HMAC-SHA256 of "<timestamp>.<body>">`` under the
+endpoint's secret. 2xx is success; network errors, timeouts, 408, 429 and 5xx are retried with
+exponential backoff until ``retry_until`` (a day by default); any other answer fails the
+delivery at once. ``ADVOCACY_WEBHOOK_DISABLE_AFTER_FAILURES`` failed attempts in a row disable
+the endpoint (its waiting deliveries stay PENDING and go out when it is enabled again).
+
+At least once: a worker killed after the receiver answered but before the settle commit leaves
+the lease to expire, and the sweep delivers it again — with the same event id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import orjson
+from sqlalchemy import update
+from sqlmodel import col
+
+from advocacy.config import get_settings
+from advocacy.db import utcnow
+from advocacy.global_ids import encode_id
+from advocacy.jobs import job_unit_of_work
+from advocacy.signing import sign
+from advocacy.webhooks.models import (
+    DeliveryStatus,
+    EndpointStatus,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
+from advocacy.webhooks.secrets import endpoint_secret
+from advocacy.webhooks.targets import TargetRefused, check_target
+
+log = logging.getLogger("advocacy.webhooks")
+
+LEASE = dt.timedelta(minutes=2)
+FIRST_BACKOFF = dt.timedelta(seconds=30)
+MAX_BACKOFF = dt.timedelta(hours=1)
+USER_AGENT = "Advocacy-Webhooks/1"
+
+
+@dataclass(frozen=True)
+class Request:
+    delivery_id: int
+    endpoint_id: int
+    attempt: int
+    url: str
+    body: bytes
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    retryable: bool
+    status_code: int | None
+    error: str | None
+
+
+def body_of(event: WebhookEvent) -> bytes:
+    return orjson.dumps(
+        {
+            "id": event.uid,
+            "type": event.type,
+            "createdAt": event.created_at.isoformat().replace("+00:00", "Z"),
+            "organization": {"id": encode_id("Organization", event.organization_id)},
+            "data": event.payload,
+        }
+    )
+
+
+def backoff(attempt: int) -> dt.timedelta:
+    """30 s, 1 min, 2 min, … capped at an hour, with up to 10% jitter so a recovering
+    receiver isn't hit by every retry at once."""
+    base = min(FIRST_BACKOFF * 2 ** max(attempt - 1, 0), MAX_BACKOFF)
+    return base * (1 + random.random() / 10)
+
+
+async def _claim(delivery_id: int) -> Request | None:
+    now = utcnow()
+    async with job_unit_of_work() as session:
+        claimed = (
+            await session.execute(
+                update(WebhookDelivery)
+                .where(
+                    col(WebhookDelivery.id) == delivery_id,
+                    col(WebhookDelivery.status) == DeliveryStatus.PENDING,
+                    col(WebhookDelivery.next_attempt_at) <= now,
+                    (col(WebhookDelivery.lease_until).is_(None))
+                    | (col(WebhookDelivery.lease_until) < now),
+                    col(WebhookDelivery.endpoint_id).in_(
+                        _active_endpoints()  # a disabled endpoint's deliveries just wait
+                    ),
+                )
+                .values(
+                    attempts=WebhookDelivery.attempts + 1,
+                    lease_until=now + LEASE,
+                    last_attempt_at=now,
+                )
+                .returning(
+                    col(WebhookDelivery.endpoint_id),
+                    col(WebhookDelivery.event_id),
+                    col(WebhookDelivery.attempts),
+                )
+            )
+        ).first()
+        if claimed is None:
+            return None
+        endpoint = await session.get_one(WebhookEndpoint, claimed.endpoint_id)
+        event = await session.get_one(WebhookEvent, claimed.event_id)
+        body = body_of(event)
+        timestamp = str(int(time.time()))
+        signature = sign(endpoint_secret(endpoint.secret_salt), timestamp, body)
+        return Request(
+            delivery_id=delivery_id,
+            endpoint_id=endpoint.id or 0,
+            attempt=claimed.attempts,
+            url=endpoint.url,
+            body=body,
+            headers={
+                "Content-Type": "application/json",
+                "User-Agent": USER_AGENT,
+                "X-Advocacy-Event": event.type,
+                "X-Advocacy-Event-Id": event.uid,
+                "X-Advocacy-Delivery": str(delivery_id),
+                "X-Advocacy-Timestamp": timestamp,
+                "X-Advocacy-Signature": f"v1={signature}",
+            },
+        )
+
+
+def _active_endpoints() -> Any:
+    from sqlmodel import select
+
+    return select(col(WebhookEndpoint.id)).where(
+        col(WebhookEndpoint.status) == EndpointStatus.ACTIVE
+    )
+
+
+async def _post(request: Request) -> Outcome:
+    try:
+        await check_target(request.url)
+    except TargetRefused as refused:
+        return Outcome(ok=False, retryable=False, status_code=None, error=str(refused))
+    timeout = get_settings().webhook_timeout_seconds
+    try:
+        async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
+            response = await client.post(request.url, content=request.body, headers=request.headers)
+    except httpx.HTTPError as error:
+        return Outcome(
+            ok=False, retryable=True, status_code=None, error=f"{type(error).__name__}: {error}"
+        )
+    code = response.status_code
+    if 200 <= code < 300:
+        return Outcome(ok=True, retryable=False, status_code=code, error=None)
+    retryable = code in (408, 429) or code >= 500
+    return Outcome(ok=False, retryable=retryable, status_code=code, error=response.text[:500])
+
+
+async def _settle(request: Request, outcome: Outcome) -> dt.timedelta | None:
+    """Record the attempt; the delay before the next one, or None when it is settled."""
+    now = utcnow()
+    async with job_unit_of_work() as session:
+        delivery = await session.get(WebhookDelivery, request.delivery_id, with_for_update=True)
+        if (
+            delivery is None
+            or delivery.status != DeliveryStatus.PENDING
+            or delivery.attempts != request.attempt
+        ):
+            return None  # someone else (the sweep after our lease) settled it
+        endpoint = await session.get_one(WebhookEndpoint, request.endpoint_id, with_for_update=True)
+        delivery.last_status_code = outcome.status_code
+        delivery.lease_until = None
+        delay: dt.timedelta | None = None
+        if outcome.ok:
+            delivery.status = DeliveryStatus.SUCCEEDED
+            delivery.delivered_at = now
+            delivery.last_error = None
+            endpoint.consecutive_failures = 0
+        else:
+            delivery.last_error = outcome.error
+            if outcome.retryable and now + backoff(delivery.attempts) < delivery.retry_until:
+                delay = backoff(delivery.attempts)
+                delivery.next_attempt_at = now + delay
+            else:
+                delivery.status = DeliveryStatus.FAILED
+            endpoint.consecutive_failures += 1
+            limit = get_settings().webhook_disable_after_failures
+            if endpoint.consecutive_failures >= limit and endpoint.status == EndpointStatus.ACTIVE:
+                endpoint.status = EndpointStatus.DISABLED
+                endpoint.disabled_at = now
+                endpoint.disabled_reason = (
+                    f"{endpoint.consecutive_failures} failed deliveries in a row; last: "
+                    f"{outcome.status_code or ''} {outcome.error or ''}".strip()[:500]
+                )
+                log.warning(
+                    "webhook endpoint %s disabled: %s", endpoint.id, endpoint.disabled_reason
+                )
+        endpoint.updated_at = now
+        await session.flush()
+        return delay
+
+
+async def deliver(delivery_id: int) -> dt.timedelta | None:
+    """Attempt one delivery if it is due; the delay before its next attempt, if any."""
+    request = await _claim(delivery_id)
+    if request is None:
+        return None
+    outcome = await _post(request)
+    if not outcome.ok:
+        log.info(
+            "webhook delivery %s attempt %d failed: %s %s",
+            delivery_id,
+            request.attempt,
+            outcome.status_code,
+            (outcome.error or "")[:200],
+        )
+    return await _settle(request, outcome)

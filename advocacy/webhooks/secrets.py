@@ -1,0 +1,21 @@
+"""Endpoint signing secrets: derived from the server's secret key and a per-endpoint salt, so
+only the salt is stored, the secret can be shown once, and rotating means a new salt."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from advocacy.config import get_settings
+
+PREFIX = "whsec_"
+
+
+def new_salt() -> str:
+    return secrets.token_hex(16)
+
+
+def endpoint_secret(salt: str) -> str:
+    key = get_settings().secret_key.get_secret_value().encode()
+    return PREFIX + hmac.new(key, f"webhook-secret:{salt}".encode(), hashlib.sha256).hexdigest()
