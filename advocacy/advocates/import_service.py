@@ -19,6 +19,8 @@ from advocacy.errors import DomainError, ErrorCode
 from advocacy.tenancy.models import Role
 from advocacy.tenancy.principal import Principal
 from advocacy.validation import Checker
+from advocacy.webhooks import payloads
+from advocacy.webhooks.events import EventType, emit_many
 
 MAX_IMPORT_ROWS = 1000
 
@@ -214,5 +216,12 @@ async def import_advocates(
         advocate.updated_at = now
         result.updated.append(advocate)
     await session.flush()
+    for event_type, advocates in (
+        (EventType.ADVOCATE_CREATED, result.created),
+        (EventType.ADVOCATE_UPDATED, result.updated),
+    ):
+        await emit_many(
+            session, principal.organization_id, event_type, map(payloads.advocate, advocates)
+        )
     result.errors.sort(key=_row_index)
     return result

@@ -33,6 +33,8 @@ from advocacy.rules.models import RuleTrigger
 from advocacy.tenancy.models import Role
 from advocacy.tenancy.principal import Principal, actor_of
 from advocacy.validation import Checker
+from advocacy.webhooks import payloads
+from advocacy.webhooks.events import EventType, emit
 
 MAX_FUTURE_SKEW = dt.timedelta(days=1)
 
@@ -134,6 +136,12 @@ async def record_milestone(
         if replay is None:
             raise
         return replay
+    await emit(
+        session,
+        milestone.organization_id,
+        EventType.MILESTONE_RECORDED,
+        payloads.milestone(milestone),
+    )
     return RecordedMilestone(milestone, replayed=False)
 
 
@@ -225,6 +233,12 @@ async def approve_milestone(
             "MILESTONE_APPROVED",
             actor_of(principal),
         )
+    await emit(
+        session,
+        milestone.organization_id,
+        EventType.MILESTONE_APPROVED,
+        payloads.milestone(milestone),
+    )
     await asks.record_response(
         session,
         milestone.advocate_id,

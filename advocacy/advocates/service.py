@@ -17,6 +17,8 @@ from advocacy.tenancy.owned import get_owned
 from advocacy.tenancy.principal import Principal, actor_of
 from advocacy.updates import UNCHANGED, Unchanged
 from advocacy.validation import Checker
+from advocacy.webhooks import payloads
+from advocacy.webhooks.events import EventType, emit
 
 
 def new_referral_code() -> str:
@@ -158,6 +160,9 @@ async def create_advocate(
     )
     session.add(advocate)
     await session.flush()
+    await emit(
+        session, advocate.organization_id, EventType.ADVOCATE_CREATED, payloads.advocate(advocate)
+    )
     return advocate
 
 
@@ -228,4 +233,14 @@ async def update_advocate(
         )
     if opting_out:
         await engagement.advocate_opted_out_by_marketer(session, advocate.id or 0)
+        if advocate.status != AdvocateStatus.OPTED_OUT:  # (a status change announces itself)
+            await emit(
+                session,
+                advocate.organization_id,
+                EventType.ADVOCATE_OPTED_OUT,
+                payloads.advocate(advocate),
+            )
+    await emit(
+        session, advocate.organization_id, EventType.ADVOCATE_UPDATED, payloads.advocate(advocate)
+    )
     return advocate

@@ -19,6 +19,8 @@ from advocacy.advocates.models import Advocate, AdvocateStatus
 from advocacy.db import utcnow
 from advocacy.engagement.models import AdvocateStatusChange
 from advocacy.engagement.policy import policy_groups
+from advocacy.webhooks import payloads
+from advocacy.webhooks.events import EventType, emit_for_rows
 
 BATCH = 1000
 ADVOCATE = Advocate.__table__  # type: ignore[attr-defined]
@@ -78,6 +80,12 @@ async def _lapse_batch(
             }
             for row in lapsed
         ],
+    )
+    by_organization: dict[int, list[int]] = {}
+    for row in lapsed:
+        by_organization.setdefault(row.organization_id, []).append(row.id)
+    await emit_for_rows(
+        session, EventType.ADVOCATE_LAPSED, ADVOCATE, by_organization, payloads.advocate
     )
     return len(lapsed), max(row.id for row in lapsed)
 

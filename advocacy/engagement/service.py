@@ -40,6 +40,10 @@ from advocacy.tenancy.owned import get_owned
 from advocacy.tenancy.principal import Principal, actor_of
 from advocacy.updates import UNCHANGED, Unchanged
 from advocacy.validation import Checker
+from advocacy.webhooks import payloads
+from advocacy.webhooks.events import EventType, emit_for_rows
+
+ADVOCATE = Advocate.__table__  # type: ignore[attr-defined]
 
 MAX_DAYS = 3650
 MAX_NUDGES = 20
@@ -214,11 +218,19 @@ async def opt_out_of_nudges(session: AsyncSession, advocate_id: int) -> bool:
         update(Advocate)
         .where(col(Advocate.id) == advocate_id, col(Advocate.unsubscribed_at).is_(None))
         .values(nudges_opt_out=True, unsubscribed_at=now, updated_at=now)
-        .returning(col(Advocate.id))
+        .returning(col(Advocate.organization_id))
     )
-    if moved.first() is None:
+    organization_id = moved.scalar_one_or_none()
+    if organization_id is None:
         return False
     await asks.cancel_open_asks(session, advocate_id, "OPTED_OUT", now)
+    await emit_for_rows(
+        session,
+        EventType.ADVOCATE_OPTED_OUT,
+        ADVOCATE,
+        {organization_id: [advocate_id]},
+        payloads.advocate,
+    )
     await session.execute(
         update(Nudge)
         .where(
@@ -281,6 +293,17 @@ async def record_status_change(
     if after == AdvocateStatus.OPTED_OUT:
         await asks.cancel_open_asks(session, advocate_id, "OPTED_OUT", now)
     await session.flush()
+    announced = {
+        AdvocateStatus.LAPSED: EventType.ADVOCATE_LAPSED,
+        AdvocateStatus.OPTED_OUT: EventType.ADVOCATE_OPTED_OUT,
+        AdvocateStatus.ACTIVE: EventType.ADVOCATE_REACTIVATED
+        if str(before) == AdvocateStatus.LAPSED
+        else None,
+    }.get(after)
+    if announced is not None:
+        await emit_for_rows(
+            session, announced, ADVOCATE, {organization_id: [advocate_id]}, payloads.advocate
+        )
 
 
 async def status_changes(

@@ -10,13 +10,20 @@ serializes them on the program row and re-checks the condition for each.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from advocacy.config import get_settings
 from advocacy.errors import DomainError, ErrorCode
 from advocacy.gifting.models import BudgetEntry, BudgetEntryKind
 from advocacy.programs.models import Program
+from advocacy.webhooks import payloads
+from advocacy.webhooks.events import EventType, emit, subscribed
+
+PROGRAM = Program.__table__  # type: ignore[attr-defined]
 
 
 async def _record(
@@ -51,22 +58,38 @@ async def reserve(
         await _record(
             session, organization_id, program_id, send_id, BudgetEntryKind.RESERVE, amount
         )
-        reserved = await session.execute(
-            update(Program)
-            .where(
-                col(Program.id) == program_id,
-                col(Program.budget_total) - col(Program.budget_reserved) - col(Program.budget_spent)
-                >= amount,
+        # Asked before the UPDATE takes the program's lock, so the lock isn't held for it.
+        listening = await subscribed(session, organization_id, EventType.BUDGET_LOW)
+        reserved = (
+            await session.execute(
+                update(Program)
+                .where(
+                    col(Program.id) == program_id,
+                    col(Program.budget_total)
+                    - col(Program.budget_reserved)
+                    - col(Program.budget_spent)
+                    >= amount,
+                )
+                .values(budget_reserved=col(Program.budget_reserved) + amount)
+                .returning(PROGRAM)
             )
-            .values(budget_reserved=col(Program.budget_reserved) + amount)
-            .returning(col(Program.id))
-        )
-        if reserved.first() is None:
+        ).first()
+        if reserved is None:
             raise DomainError(
                 ErrorCode.BUDGET_EXCEEDED,
                 "the program's remaining budget is too small",
                 "programId",
             )
+        if listening and _crossed_low_mark(reserved, amount):
+            await emit(session, organization_id, EventType.BUDGET_LOW, payloads.budget(reserved))
+
+
+def _crossed_low_mark(program: Any, amount: int) -> bool:
+    """Did this reservation take the remaining budget below ``ADVOCACY_BUDGET_LOW_PERCENT``
+    of the total? (Once per crossing, not on every send below it.)"""
+    mark = program.budget_total * get_settings().budget_low_percent / 100
+    remaining = program.budget_total - program.budget_reserved - program.budget_spent
+    return remaining < mark <= remaining + amount
 
 
 async def release(

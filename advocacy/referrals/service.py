@@ -33,6 +33,8 @@ from advocacy.rules.models import RuleTrigger
 from advocacy.tenancy.models import Role
 from advocacy.tenancy.principal import Principal, system_principal
 from advocacy.validation import Checker
+from advocacy.webhooks import payloads
+from advocacy.webhooks.events import EventType, emit
 
 
 @dataclass
@@ -193,6 +195,7 @@ async def record_signup(
         referral.decided_at = now
     session.add(referral)
     await session.flush()
+    await _announce(session, referral)
     return RecordedReferral(referral)
 
 
@@ -290,6 +293,8 @@ async def record_conversion(
         referral.status = flagged
         if flagged == ReferralStatus.REJECTED:
             referral.decided_at = now
+            await session.flush()
+            await _announce(session, referral)
     elif referral.status == ReferralStatus.SIGNED_UP:
         await _convert(session, referral, settings, now)
     await session.flush()
@@ -320,6 +325,7 @@ async def _convert(
     referral.milestone_id = milestone.id
     referral.reward_due_at = now + dt.timedelta(days=settings.reward_delay_days)
     await session.flush()
+    await _announce(session, referral)
     if settings.reward_delay_days == 0:
         enqueue_after_commit(session, referral_jobs.send_rewards, referral_id=referral.id)
     await rule_jobs.record_event(
@@ -361,7 +367,22 @@ async def reject_referral(
         )
     _decide(referral, ReferralStatus.REJECTED, now or utcnow())
     await session.flush()
+    await _announce(session, referral)
     return referral
+
+
+ANNOUNCED = {
+    ReferralStatus.SIGNED_UP: EventType.REFERRAL_SIGNED_UP,
+    ReferralStatus.HELD: EventType.REFERRAL_SIGNED_UP,  # signed up, waiting for a decision
+    ReferralStatus.CONVERTED: EventType.REFERRAL_CONVERTED,
+    ReferralStatus.REJECTED: EventType.REFERRAL_REJECTED,
+}
+
+
+async def _announce(session: AsyncSession, referral: Referral) -> None:
+    event_type = ANNOUNCED.get(ReferralStatus(referral.status))
+    if event_type is not None:
+        await emit(session, referral.organization_id, event_type, payloads.referral(referral))
 
 
 def _decide(referral: Referral, to: ReferralStatus, now: dt.datetime) -> None:
