@@ -24,12 +24,18 @@ from advocacy.advocates.queries import (
     milestone_counts_per_advocate,
     rows_by_ids,
 )
+from advocacy.analytics.period import Period
+from advocacy.analytics.queries import PER_ADVOCATE
+from advocacy.analytics.results import Series
+from advocacy.analytics.scope import Scope
 from advocacy.engagement.queries import ASK, NUDGE
 from advocacy.gifting.queries import GIFT_ITEM, GIFT_SEND, events_for_sends_query
 from advocacy.graphql.ids import decode_any_id
 from advocacy.programs.queries import PROGRAM
 from advocacy.referrals.queries import REFERRAL, Funnel, funnels_for
 from advocacy.rules.queries import GIFT_RULE
+from advocacy.webhooks.queries import ENDPOINT as WEBHOOK_ENDPOINT
+from advocacy.webhooks.queries import deliveries_by_ids_query
 
 if TYPE_CHECKING:
     from advocacy.graphql.asks import Ask
@@ -38,6 +44,7 @@ if TYPE_CHECKING:
     from advocacy.graphql.referrals import Referral
     from advocacy.graphql.rules import GiftRule
     from advocacy.graphql.types import Account, Advocate, Milestone, Program
+    from advocacy.graphql.webhooks import WebhookDelivery, WebhookEndpoint
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -45,6 +52,8 @@ V = TypeVar("V")
 MilestonePageKey = tuple[int, int, int, MilestoneFilter]
 """(advocate id, limit, offset, filter)"""
 MilestoneCountKey = tuple[int, MilestoneFilter]
+AdvocateStatsKey = tuple[str, Period, int]
+"""(KPI family, period, advocate id)"""
 
 
 class Loader(DataLoader[K, V]):
@@ -91,6 +100,8 @@ LOADER_OF_TYPE = {
     "GiftRule": "gift_rule",
     "Nudge": "nudge",
     "Ask": "ask",
+    "WebhookEndpoint": "webhook_endpoint",
+    "WebhookDelivery": "webhook_delivery",
 }
 """The loader that fetches each node type (Organization and ApiToken are read directly)."""
 
@@ -105,7 +116,7 @@ class Loaders:
         return await loader.load(decoded[1])
 
     def __init__(self, session: AsyncSession, organization_id: int) -> None:
-        from advocacy.graphql import asks, engagement, gifting, referrals, rules, types
+        from advocacy.graphql import asks, engagement, gifting, referrals, rules, types, webhooks
 
         self._session = session
         self._organization_id = organization_id
@@ -130,6 +141,13 @@ class Loaders:
         )
         self.nudge: Loader[int, Nudge | None] = self._by_id(NUDGE, engagement.Nudge.from_row)
         self.ask: Loader[int, Ask | None] = self._by_id(ASK, asks.Ask.from_row)
+        self.webhook_endpoint: Loader[int, WebhookEndpoint | None] = self._by_id(
+            WEBHOOK_ENDPOINT, webhooks.WebhookEndpoint.from_row
+        )
+        self._delivery_from_row = webhooks.WebhookDelivery.from_row
+        self.webhook_delivery: Loader[int, WebhookDelivery | None] = Loader(
+            self._load_webhook_deliveries
+        )
         self.referral_funnel: Loader[int, Funnel] = Loader(self._load_referral_funnels)
         self.send_events: Loader[int, list[Any]] = Loader(self._load_send_events)
         self.advocate_milestones: Loader[MilestonePageKey, list[Milestone]] = Loader(
@@ -138,6 +156,16 @@ class Loaders:
         self.advocate_milestone_count: Loader[MilestoneCountKey, int] = Loader(
             self._load_advocate_milestone_counts
         )
+        self.advocate_stats: Loader[AdvocateStatsKey, Series[Any]] = Loader(
+            self._load_advocate_stats
+        )
+
+    async def _load_webhook_deliveries(self, ids: Sequence[int]) -> list[WebhookDelivery | None]:
+        rows = await self._session.execute(
+            deliveries_by_ids_query(self._organization_id, list(set(ids)))
+        )
+        found = {row.id: self._delivery_from_row(row) for row in rows}
+        return [found.get(pk) for pk in ids]
 
     def _by_id(self, table: Any, convert: Callable[[Any], V]) -> Loader[int, V | None]:
         async def load(ids: Sequence[int]) -> list[V | None]:
@@ -187,3 +215,16 @@ class Loaders:
             for advocate_id in advocate_ids:
                 counts[(advocate_id, flt)] = found.get(advocate_id, 0)
         return [counts[key] for key in keys]
+
+    async def _load_advocate_stats(self, keys: Sequence[AdvocateStatsKey]) -> list[Series[Any]]:
+        """One grouped statement per (family, period), for all the advocates asked about."""
+        groups: dict[tuple[str, Period], set[int]] = defaultdict(set)
+        for family, period, advocate_id in keys:
+            groups[(family, period)].add(advocate_id)
+        found: dict[AdvocateStatsKey, Series[Any]] = {}
+        for (family, period), advocate_ids in groups.items():
+            scope = Scope(self._organization_id, advocate_ids=tuple(sorted(advocate_ids)))
+            per_advocate = await PER_ADVOCATE[family](self._session, scope, period)
+            for advocate_id, series in per_advocate.items():
+                found[(family, period, advocate_id)] = series
+        return [found[key] for key in keys]

@@ -25,6 +25,7 @@ from advocacy.graphql.types import (
     Organization,
     Program,
 )
+from advocacy.graphql.webhooks import WebhookDelivery, WebhookEndpoint
 from advocacy.tenancy.models import Role
 from advocacy.tenancy.queries import API_TOKEN, organization_query
 
@@ -43,7 +44,13 @@ NODE_TYPES: dict[str, Any] = {
     "GiftRule": GiftRule,
     "Nudge": Nudge,
     "Ask": Ask,
+    "WebhookEndpoint": WebhookEndpoint,
+    "WebhookDelivery": WebhookDelivery,
 }
+
+
+ADMIN_ONLY = {"WebhookEndpoint", "WebhookDelivery"}
+"""Node types whose root fields need the ADMIN role (ApiToken is handled on its own)."""
 
 
 async def _resolve(info: Info, global_id: str) -> Node | None:
@@ -67,6 +74,8 @@ async def _resolve(info: Info, global_id: str) -> Node | None:
             )
         ).first()
         return None if row is None else ApiToken.from_row(row)
+    if type_name in ADMIN_ONLY and not ctx.actor.role.allows(Role.ADMIN):
+        return None  # as if it didn't exist, like the root fields' FORBIDDEN says nothing more
     found: Node | None = await ctx.loaders.by_global_id(global_id, type_name)
     return found
 

@@ -25,6 +25,7 @@ from strawberry.types import ExecutionContext
 from advocacy.config import Settings, get_settings
 from advocacy.graphql.advocate_gift import AdvocateGiftMutation, AdvocateGiftQuery
 from advocacy.graphql.advocates import AdvocateMutation, AdvocateQuery
+from advocacy.graphql.analytics import AnalyticsQuery
 from advocacy.graphql.asks import AskMutation, AskQuery
 from advocacy.graphql.engagement import EngagementMutation, EngagementQuery
 from advocacy.graphql.errors import ApiError, log, should_mask
@@ -36,6 +37,7 @@ from advocacy.graphql.referrals import ReferralMutation, ReferralQuery
 from advocacy.graphql.rules import RuleMutation, RuleQuery
 from advocacy.graphql.scalars import SCALAR_MAP
 from advocacy.graphql.tenancy import TenancyMutation, TenancyQuery
+from advocacy.graphql.webhooks import WebhookMutation, WebhookQuery
 
 Query = merge_types(
     "Query",
@@ -49,6 +51,8 @@ Query = merge_types(
         RuleQuery,
         EngagementQuery,
         AskQuery,
+        AnalyticsQuery,
+        WebhookQuery,
         AdvocateGiftQuery,
     ),
 )
@@ -63,6 +67,7 @@ Mutation = merge_types(
         RuleMutation,
         EngagementMutation,
         AskMutation,
+        WebhookMutation,
         AdvocateGiftMutation,
     ),
 )
