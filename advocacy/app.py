@@ -15,9 +15,12 @@ from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET, UnsetType
 
 from advocacy import jobs
 from advocacy.db import dispose_engine, get_engine, new_session
@@ -36,6 +39,14 @@ class GraphQLEndpoint(GraphQL[Context, None]):
     orjson encoding."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            session = new_session()  # one per connection, for the subscriptions' reads
+            scope.setdefault("state", {})["session"] = session
+            try:
+                await super().__call__(scope, receive, send)
+            finally:
+                await session.close()
+            return
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
@@ -63,6 +74,22 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             request=request,
             response=response,
         )
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """Authenticate a subscription connection from its ``connection_init`` payload
+        (``{"Authorization": "Bearer <token>"}``); an unknown or revoked token closes it
+        (4403) before any subscription can start."""
+        params = context.connection_params or {}
+        header = str(params.get("Authorization") or params.get("authorization") or "")
+        scheme, _, secret = header.partition(" ")
+        principal = None
+        if scheme.lower() == "bearer" and secret:
+            principal = await authenticate(context.session, secret.strip())
+            await context.session.commit()
+        if principal is None:
+            raise ConnectionRejectionError({"reason": "authentication required"})
+        context.principal = principal
+        return UNSET
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -97,7 +124,13 @@ async def readyz(_: Request) -> Response:
 def create_app(
     schema: strawberry.Schema | None = None, *, embedded_worker: bool = False
 ) -> Starlette:
-    graphql_app = GraphQLEndpoint(schema or default_schema(), graphql_ide="graphiql")
+    graphql_app = GraphQLEndpoint(
+        schema or default_schema(),
+        graphql_ide="graphiql",
+        # Only graphql-transport-ws: the legacy graphql-ws protocol had an authentication
+        # bypass (GHSA-vpwc-v33q-mq89), and no current client needs it.
+        subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+    )
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -118,6 +151,7 @@ def create_app(
     app = Starlette(
         routes=[
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql_app),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/r/{code}", referral_redirect),

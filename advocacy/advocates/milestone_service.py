@@ -27,6 +27,7 @@ from advocacy.engagement import asks
 from advocacy.engagement import service as engagement
 from advocacy.errors import DomainError, ErrorCode
 from advocacy.idempotency import earlier_result, fingerprint
+from advocacy.live import publish_after_commit
 from advocacy.programs.models import Program, ProgramStatus
 from advocacy.rules import jobs as rule_jobs
 from advocacy.rules.models import RuleTrigger
@@ -142,6 +143,9 @@ async def record_milestone(
         EventType.MILESTONE_RECORDED,
         payloads.milestone(milestone),
     )
+    publish_after_commit(
+        session, milestone.organization_id, kind="milestone", programId=milestone.program_id
+    )
     return RecordedMilestone(milestone, replayed=False)
 
 
@@ -238,6 +242,9 @@ async def approve_milestone(
         milestone.organization_id,
         EventType.MILESTONE_APPROVED,
         payloads.milestone(milestone),
+    )
+    publish_after_commit(
+        session, milestone.organization_id, kind="milestone", programId=milestone.program_id
     )
     await asks.record_response(
         session,

@@ -18,6 +18,7 @@ from sqlmodel import col
 from advocacy.db import utcnow
 from advocacy.gifting import budget, stock
 from advocacy.gifting.models import GiftEvent, GiftSend, GiftSendStatus
+from advocacy.live import publish_after_commit
 from advocacy.tenancy.principal import actor_of
 from advocacy.webhooks import payloads
 from advocacy.webhooks.events import EventType, emit
@@ -62,6 +63,9 @@ async def record_event(
     )
     if kind in WEBHOOK_OF_KIND:
         await emit(session, send.organization_id, WEBHOOK_OF_KIND[kind], payloads.gift_send(send))
+    publish_after_commit(
+        session, send.organization_id, kind="gift_send", programId=send.program_id, sendId=send.id
+    )
 
 
 async def transition(

@@ -23,6 +23,7 @@ from advocacy.gifting.models import (
     GiftSendStatus,
     ShippingDetails,
 )
+from advocacy.live import publish_after_commit
 from advocacy.programs.models import Program
 from advocacy.webhooks import payloads
 from advocacy.webhooks.events import EventType, emit_for_rows
@@ -103,6 +104,9 @@ async def expire_offers(session: AsyncSession, now: dt.datetime | None = None) -
     expired: defaultdict[int, list[int]] = defaultdict(list)
     for row in moved:
         expired[row.organization_id].append(row.id)
+        publish_after_commit(
+            session, row.organization_id, kind="gift_send", programId=row.program_id, sendId=row.id
+        )
     await emit_for_rows(session, EventType.GIFT_EXPIRED, SEND, expired, payloads.gift_send)
     return len(moved)
 

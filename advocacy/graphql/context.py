@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.requests import Request
+from starlette.requests import HTTPConnection as Request
 from starlette.responses import Response
 from strawberry.types import Info as StrawberryInfo
 
@@ -22,6 +22,8 @@ class Context:
     request_id: str
     request: Request | None = None
     response: Response | None = None
+    connection_params: dict[str, object] | None = None
+    """A websocket's ``connection_init`` payload (subscriptions authenticate with it)."""
 
     @property
     def actor(self) -> Principal:

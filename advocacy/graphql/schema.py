@@ -31,6 +31,7 @@ from advocacy.graphql.engagement import EngagementMutation, EngagementQuery
 from advocacy.graphql.errors import ApiError, log, should_mask
 from advocacy.graphql.execution import FastLeafExecutionContext, install_lean_resolvers
 from advocacy.graphql.gifting import GiftingMutation, GiftingQuery
+from advocacy.graphql.live import Subscription
 from advocacy.graphql.node import NODE_TYPES, NodeQuery
 from advocacy.graphql.programs import ProgramMutation, ProgramQuery
 from advocacy.graphql.referrals import ReferralMutation, ReferralQuery
@@ -111,6 +112,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     schema = AdvocacySchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=list(NODE_TYPES.values()),
         extensions=extensions,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),

@@ -1,0 +1,139 @@
+"""Live updates for GraphQL subscriptions: a small publish/subscribe bus.
+
+Services say what changed with ``publish_after_commit`` (nothing leaves before the change is
+committed, nothing at all after a rollback). With ``ADVOCACY_REDIS_URL`` the messages go
+through Redis pub/sub, so a subscriber on any API process hears what any worker or API
+process changed; embedded (no Redis), an in-process bus carries them between the worker
+thread and the API's event loop. Messages are hints ("gift send 42 of program 7 changed"):
+subscribers read the current state from the database, so a lost or duplicated message costs
+at most a missed or repeated refresh.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from advocacy.config import get_settings
+
+log = logging.getLogger("advocacy.live")
+
+_PENDING = "advocacy.live_pending"
+CHANNEL_PREFIX = "advocacy:live:"
+
+
+def channel_of(organization_id: int) -> str:
+    return f"{CHANNEL_PREFIX}{organization_id}"
+
+
+def publish_after_commit(session: AsyncSession, organization_id: int, **message: Any) -> None:
+    session.sync_session.info.setdefault(_PENDING, []).append((organization_id, message))
+
+
+@event.listens_for(Session, "after_commit")
+def _publish_pending(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        return  # a savepoint: wait for the outermost commit
+    for organization_id, message in session.info.pop(_PENDING, []):
+        try:
+            bus().publish(channel_of(organization_id), message)
+        except Exception:  # a live update is a hint; the change itself is committed
+            log.warning("could not publish a live update", exc_info=True)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending(session: Session) -> None:
+    if session.get_nested_transaction() is None:
+        session.info.pop(_PENDING, None)
+
+
+class LocalBus:
+    """In-process fan-out, safe to publish to from any thread."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._subscribers: dict[
+            str, list[tuple[asyncio.AbstractEventLoop, asyncio.Queue[Any]]]
+        ] = {}
+
+    def publish(self, channel: str, message: dict[str, Any]) -> None:
+        with self._lock:
+            targets = list(self._subscribers.get(channel, []))
+        for loop, queue in targets:
+            with contextlib.suppress(RuntimeError):  # that loop has closed
+                loop.call_soon_threadsafe(queue.put_nowait, message)
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, channel: str) -> AsyncIterator[asyncio.Queue[Any]]:
+        queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=1000)
+        entry = (asyncio.get_running_loop(), queue)
+        with self._lock:
+            self._subscribers.setdefault(channel, []).append(entry)
+        try:
+            yield queue
+        finally:
+            with self._lock:
+                self._subscribers[channel].remove(entry)
+
+
+class RedisBus:
+    """Redis pub/sub: publishing is a synchronous PUBLISH (from the commit hook); each
+    subscription holds its own asyncio connection, forwarding into a queue."""
+
+    def __init__(self, url: str) -> None:
+        import redis
+
+        self._url = url
+        self._client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+    def publish(self, channel: str, message: dict[str, Any]) -> None:
+        self._client.publish(channel, orjson.dumps(message))
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, channel: str) -> AsyncIterator[asyncio.Queue[Any]]:
+        import redis.asyncio as aioredis
+
+        client = aioredis.Redis.from_url(self._url)
+        pubsub = client.pubsub()
+        await pubsub.subscribe(channel)
+        # Wait for Redis to confirm, so nothing published after we return is missed.
+        while (await pubsub.get_message(timeout=2.0)) is None:
+            pass
+        queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=1000)
+
+        async def forward() -> None:
+            async for raw in pubsub.listen():
+                if raw.get("type") == "message":
+                    queue.put_nowait(orjson.loads(raw["data"]))
+
+        task = asyncio.create_task(forward())
+        try:
+            yield queue
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+            with contextlib.suppress(Exception):
+                await pubsub.unsubscribe(channel)
+                await pubsub.aclose()
+                await client.aclose()
+
+
+_bus: LocalBus | RedisBus | None = None
+
+
+def bus() -> LocalBus | RedisBus:
+    global _bus
+    if _bus is None:
+        url = get_settings().redis_url
+        _bus = RedisBus(url) if url else LocalBus()
+    return _bus

@@ -1,0 +1,68 @@
+"""Subscriptions over graphql-transport-ws: authentication in connection_init, organization
+scoping, and gift send updates pushed after each commit (in-process bus here; real Redis with
+two API processes and a worker in tests/reliability)."""
+
+from __future__ import annotations
+
+import pytest
+
+from advocacy.app import create_app
+from advocacy.tenancy.models import Role
+from tests.conftest import Org
+from tests.fixtures.api import Api
+from tests.fixtures.gifting import send_one, setup
+from tests.fixtures.ws import AsgiWebSocket, Closed
+
+GIFTS = "subscription($p: ID!) { giftSendUpdated(programId: $p) { id status program { id } } }"
+REDEEM = """mutation($token: String!) { redeemGift(input: {token: $token}) { errors { code } } }"""
+
+
+@pytest.fixture
+def app() -> object:
+    return create_app()
+
+
+async def test_a_marketer_sees_each_change_of_a_programs_gifts(
+    app: object, org: Org, marketer: Api, anonymous: Api
+) -> None:
+    """A VIEWER token suffices (read-only), and only this program's sends arrive."""
+    ids = await setup(org)
+    async with AsgiWebSocket(app) as ws:  # type: ignore[arg-type]
+        assert (
+            await ws.init(
+                org.tokens[__import__("advocacy.tenancy.models", fromlist=["Role"]).Role.VIEWER]
+            )
+        )["type"] == "connection_ack"
+        await ws.subscribe(GIFTS, {"p": ids["programId"]})
+        sent = await send_one(marketer, ids)
+        offered = await ws.receive()
+        assert offered["type"] == "next"
+        assert offered["payload"]["data"]["giftSendUpdated"]["status"] == "OFFERED"
+        assert offered["payload"]["data"]["giftSendUpdated"]["id"] == sent.send_id
+        other_ids = await setup(org)  # another program's gift: not this subscription's
+        await send_one(marketer, other_ids)
+        assert (await anonymous(REDEEM, {"token": sent.token}))["redeemGift"]["errors"] == []
+        redeemed = await ws.receive()
+        assert redeemed["payload"]["data"]["giftSendUpdated"]["status"] == "REDEEMED"
+
+
+async def test_subscriptions_need_a_valid_token_and_stay_in_the_organization(
+    app: object, org: Org, other_org: Org
+) -> None:
+    async with AsgiWebSocket(app) as ws:  # type: ignore[arg-type]
+        with pytest.raises(Closed) as closed:
+            await ws.init("adv_not-a-token")
+        assert closed.value.code == 4403
+    async with AsgiWebSocket(app) as ws:  # type: ignore[arg-type]
+        await ws.subscribe(GIFTS, {"p": "x"})  # no connection_init first
+        with pytest.raises(Closed) as closed:
+            await ws.receive()
+        assert closed.value.code == 4401
+    ids = await setup(org)
+    async with AsgiWebSocket(app) as ws:  # type: ignore[arg-type]
+        assert (await ws.init(other_org.tokens[Role.ADMIN]))["type"] == "connection_ack"
+        await ws.subscribe(GIFTS, {"p": ids["programId"]})
+        answer = await ws.receive()
+        assert answer["type"] in ("error", "next")
+        errors = answer["payload"] if answer["type"] == "error" else answer["payload"]["errors"]
+        assert "no such program" in str(errors)
