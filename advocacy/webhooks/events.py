@@ -15,8 +15,9 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import event, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from advocacy.config import get_settings
 from advocacy.db import utcnow
@@ -52,20 +53,24 @@ class EventType(enum.StrEnum):
 
 
 async def _subscribers(session: AsyncSession, organization_id: int) -> list[tuple[int, list[str]]]:
-    """The organization's active endpoints and their types, once per transaction."""
-    transaction = session.sync_session.get_transaction()
-    cache: dict[tuple[int, int], list[tuple[int, list[str]]]] = session.info.setdefault(_CACHE, {})
-    key = (id(transaction), organization_id)
-    if key not in cache:
+    """The organization's active endpoints and their types, read once per transaction (the
+    cache is dropped at every commit and rollback)."""
+    cache: dict[int, list[tuple[int, list[str]]]] = session.sync_session.info.setdefault(_CACHE, {})
+    if organization_id not in cache:
         rows = await session.execute(
             select(ENDPOINT.c.id, ENDPOINT.c.event_types).where(
                 ENDPOINT.c.organization_id == organization_id,
                 ENDPOINT.c.status == EndpointStatus.ACTIVE,
             )
         )
-        cache.clear()  # one transaction's worth at a time
-        cache[key] = [(row.id, list(row.event_types)) for row in rows]
-    return cache[key]
+        cache[organization_id] = [(row.id, list(row.event_types)) for row in rows]
+    return cache[organization_id]
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_subscribers(session: Session) -> None:
+    session.info.pop(_CACHE, None)
 
 
 async def emit(
