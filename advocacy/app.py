@@ -68,7 +68,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             principal = await authenticate(session, secret.strip())
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
         return Context(
-            session=session,
+            base_session=session,
             principal=principal,
             request_id=request_id,
             request=request,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import queue
 import threading
 from collections.abc import AsyncIterator
 from typing import Any
@@ -29,6 +30,16 @@ log = logging.getLogger("advocacy.live")
 
 _PENDING = "advocacy.live_pending"
 CHANNEL_PREFIX = "advocacy:live:"
+INTERRUPTED = {"kind": "interrupted"}
+"""Put in a subscriber's queue when its feed broke (Redis went away): it ends the
+subscription with an error, so the client resubscribes instead of waiting forever."""
+
+
+def _offer(queue: asyncio.Queue[Any], message: dict[str, Any]) -> None:
+    """A full queue means a subscriber far behind: drop the hint (they are refreshes, and the
+    next one carries the news)."""
+    with contextlib.suppress(asyncio.QueueFull):
+        queue.put_nowait(message)
 
 
 def channel_of(organization_id: int) -> str:
@@ -68,9 +79,9 @@ class LocalBus:
     def publish(self, channel: str, message: dict[str, Any]) -> None:
         with self._lock:
             targets = list(self._subscribers.get(channel, []))
-        for loop, queue in targets:
+        for loop, inbox in targets:
             with contextlib.suppress(RuntimeError):  # that loop has closed
-                loop.call_soon_threadsafe(queue.put_nowait, message)
+                loop.call_soon_threadsafe(_offer, inbox, message)
 
     @contextlib.asynccontextmanager
     async def subscribe(self, channel: str) -> AsyncIterator[asyncio.Queue[Any]]:
@@ -86,7 +97,8 @@ class LocalBus:
 
 
 class RedisBus:
-    """Redis pub/sub: publishing is a synchronous PUBLISH (from the commit hook); each
+    """Redis pub/sub. Publishing hands the message to a background thread (the commit hook
+    runs on the event loop, and a Redis that is slow or down must not stall requests); each
     subscription holds its own asyncio connection, forwarding into a queue."""
 
     def __init__(self, url: str) -> None:
@@ -94,9 +106,19 @@ class RedisBus:
 
         self._url = url
         self._client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self._outbox: queue.SimpleQueue[tuple[str, bytes]] = queue.SimpleQueue()
+        threading.Thread(target=self._publisher, name="live-publisher", daemon=True).start()
 
     def publish(self, channel: str, message: dict[str, Any]) -> None:
-        self._client.publish(channel, orjson.dumps(message))
+        self._outbox.put((channel, orjson.dumps(message)))
+
+    def _publisher(self) -> None:
+        while True:
+            channel, data = self._outbox.get()
+            try:
+                self._client.publish(channel, data)
+            except Exception:
+                log.warning("could not publish a live update to Redis", exc_info=True)
 
     @contextlib.asynccontextmanager
     async def subscribe(self, channel: str) -> AsyncIterator[asyncio.Queue[Any]]:
@@ -111,9 +133,16 @@ class RedisBus:
         queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=1000)
 
         async def forward() -> None:
-            async for raw in pubsub.listen():
-                if raw.get("type") == "message":
-                    queue.put_nowait(orjson.loads(raw["data"]))
+            try:
+                async for raw in pubsub.listen():
+                    if raw.get("type") == "message":
+                        _offer(queue, orjson.loads(raw["data"]))
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("live updates from Redis interrupted", exc_info=True)
+                with contextlib.suppress(asyncio.QueueFull):
+                    queue.put_nowait(INTERRUPTED)
 
         task = asyncio.create_task(forward())
         try:

@@ -233,14 +233,18 @@ async def update_advocate(
         )
     if opting_out:
         await engagement.advocate_opted_out_by_marketer(session, advocate.id or 0)
-        if advocate.status != AdvocateStatus.OPTED_OUT:  # (a status change announces itself)
+        if advocate.status != AdvocateStatus.OPTED_OUT:  # (that status change announced it)
             await emit(
                 session,
                 advocate.organization_id,
                 EventType.ADVOCATE_OPTED_OUT,
                 payloads.advocate(advocate),
             )
-    await emit(
-        session, advocate.organization_id, EventType.ADVOCATE_UPDATED, payloads.advocate(advocate)
-    )
+    if updates:
+        await emit(
+            session,
+            advocate.organization_id,
+            EventType.ADVOCATE_UPDATED,
+            payloads.advocate(advocate),
+        )
     return advocate

@@ -212,25 +212,24 @@ async def set_nudges_paused(
 
 async def opt_out_of_nudges(session: AsyncSession, advocate_id: int) -> bool:
     """The advocate's own unsubscribe: no more nudges or asks, from now on. True the first
-    time (a repeated click changes nothing)."""
+    time (a repeated click changes nothing). ``advocate.opted_out`` is raised only when this
+    is news: not when a marketer had opted them out already or their status is OPTED_OUT."""
     now = utcnow()
-    moved = await session.execute(
-        update(Advocate)
-        .where(col(Advocate.id) == advocate_id, col(Advocate.unsubscribed_at).is_(None))
-        .values(nudges_opt_out=True, unsubscribed_at=now, updated_at=now)
-        .returning(col(Advocate.organization_id))
-    )
-    organization_id = moved.scalar_one_or_none()
-    if organization_id is None:
+    before = (
+        await session.execute(
+            select(Advocate.organization_id, Advocate.nudges_opt_out, Advocate.status)
+            .where(col(Advocate.id) == advocate_id, col(Advocate.unsubscribed_at).is_(None))
+            .with_for_update()
+        )
+    ).first()
+    if before is None:
         return False
-    await asks.cancel_open_asks(session, advocate_id, "OPTED_OUT", now)
-    await emit_for_rows(
-        session,
-        EventType.ADVOCATE_OPTED_OUT,
-        ADVOCATE,
-        {organization_id: [advocate_id]},
-        payloads.advocate,
+    await session.execute(
+        update(Advocate)
+        .where(col(Advocate.id) == advocate_id)
+        .values(nudges_opt_out=True, unsubscribed_at=now, updated_at=now)
     )
+    await asks.cancel_open_asks(session, advocate_id, "OPTED_OUT", now)
     await session.execute(
         update(Nudge)
         .where(
@@ -240,6 +239,14 @@ async def opt_out_of_nudges(session: AsyncSession, advocate_id: int) -> bool:
         )
         .values(outcome=NudgeOutcome.CANCELLED)
     )
+    if not before.nudges_opt_out and before.status != AdvocateStatus.OPTED_OUT:
+        await emit_for_rows(
+            session,
+            EventType.ADVOCATE_OPTED_OUT,
+            ADVOCATE,
+            {before.organization_id: [advocate_id]},
+            payloads.advocate,
+        )
     return True
 
 

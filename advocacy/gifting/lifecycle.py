@@ -36,6 +36,7 @@ OPEN = (
 
 WEBHOOK_OF_KIND = {
     "OFFERED": EventType.GIFT_OFFERED,
+    "APPROVED": EventType.GIFT_OFFERED,  # a rule's gift, offered once a marketer approved it
     "REDEEMED": EventType.GIFT_REDEEMED,
     "SWAPPED": EventType.GIFT_SWAPPED,
     "DONATED": EventType.GIFT_DONATED,

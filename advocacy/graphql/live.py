@@ -13,27 +13,42 @@ from collections.abc import AsyncGenerator
 from typing import Any
 
 import strawberry
+from sqlmodel import col, select
 
-from advocacy.graphql.context import Info
+from advocacy.graphql.context import Info, operation_session
+from advocacy.graphql.errors import ApiError
 from advocacy.graphql.gifting import GiftSend
 from advocacy.graphql.ids import decode_id
 from advocacy.graphql.permissions import CanRead
-from advocacy.live import bus, channel_of
+from advocacy.live import INTERRUPTED, bus, channel_of
+from advocacy.tenancy.models import ApiToken
 
 STATS_COALESCE_SECONDS = 1.0
 """programStatsUpdated answers a burst of changes (a bulk send, a worker draining its queue)
 with one recomputation at most this often."""
 
 
-async def _fresh(info: Info) -> None:
-    """End the connection's read transaction and drop cached rows before reading again."""
-    await info.context.session.rollback()
+async def _next_change(info: Info, messages: asyncio.Queue[Any]) -> dict[str, Any]:
+    """The next hint, once the caller's token is checked again (a token revoked while a
+    dashboard is open stops its updates) and the operation's session is fresh."""
+    message: dict[str, Any] = await messages.get()
+    if message is INTERRUPTED or message.get("kind") == INTERRUPTED["kind"]:
+        raise ApiError("live updates were interrupted; subscribe again", "UNAVAILABLE")
+    session = info.context.session
+    await session.close()  # a fresh read, and no connection held while waiting
     info.context.forget_loaded()
+    principal = info.context.actor
+    if principal.token_id is not None:
+        revoked = await session.scalar(
+            select(ApiToken.revoked_at).where(col(ApiToken.id) == principal.token_id)
+        )
+        if revoked is not None:
+            raise ApiError("the token was revoked", "UNAUTHENTICATED")
+    return message
 
 
 async def _program_of_caller(info: Info, program_id: strawberry.ID) -> int:
     from advocacy.errors import DomainError
-    from advocacy.graphql.errors import ApiError
 
     try:
         pk = decode_id(program_id, "Program", "programId")
@@ -41,6 +56,7 @@ async def _program_of_caller(info: Info, program_id: strawberry.ID) -> int:
         raise ApiError(error.message, "BAD_USER_INPUT") from error
     if await info.context.loaders.program.load(pk) is None:
         raise ApiError("programId: no such program", "BAD_USER_INPUT")
+    await info.context.session.close()
     return pk
 
 
@@ -54,17 +70,16 @@ class Subscription:
     async def gift_send_updated(
         self, info: Info, program_id: strawberry.ID
     ) -> AsyncGenerator[GiftSend, None]:
-        program = await _program_of_caller(info, program_id)
-        organization = info.context.organization_id
-        async with bus().subscribe(channel_of(organization)) as messages:
-            while True:
-                message: dict[str, Any] = await messages.get()
-                if message.get("kind") != "gift_send" or message.get("programId") != program:
-                    continue
-                await _fresh(info)
-                send = await info.context.loaders.gift_send.load(int(message["sendId"]))
-                if send is not None:
-                    yield send
+        async with operation_session():
+            program = await _program_of_caller(info, program_id)
+            async with bus().subscribe(channel_of(info.context.organization_id)) as messages:
+                while True:
+                    message = await _next_change(info, messages)
+                    if message.get("kind") != "gift_send" or message.get("programId") != program:
+                        continue
+                    send = await info.context.loaders.gift_send.load(int(message["sendId"]))
+                    if send is not None and send.program_id == program:
+                        yield send
 
     @strawberry.subscription(
         permission_classes=[CanRead],
@@ -74,20 +89,21 @@ class Subscription:
     async def program_changed(
         self, info: Info, program_id: strawberry.ID
     ) -> AsyncGenerator[strawberry.ID, None]:
-        program = await _program_of_caller(info, program_id)
-        async for _ in _program_changes(info, program):
-            yield program_id
+        async with operation_session():
+            program = await _program_of_caller(info, program_id)
+            async for _ in _program_changes(info, program):
+                yield program_id
 
 
 async def _program_changes(info: Info, program: int) -> AsyncGenerator[None, None]:
     """One tick per burst of changes to ``program``, at most every STATS_COALESCE_SECONDS."""
     async with bus().subscribe(channel_of(info.context.organization_id)) as messages:
         while True:
-            message: dict[str, Any] = await messages.get()
+            message = await _next_change(info, messages)
             if message.get("programId") != program:
                 continue
             await asyncio.sleep(STATS_COALESCE_SECONDS)
             while not messages.empty():
-                messages.get_nowait()
-            await _fresh(info)
+                if messages.get_nowait() is INTERRUPTED:
+                    raise ApiError("live updates were interrupted; subscribe again", "UNAVAILABLE")
             yield

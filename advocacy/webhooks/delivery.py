@@ -14,6 +14,7 @@ the lease to expire, and the sweep delivers it again — with the same event id.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import random
@@ -47,6 +48,8 @@ LEASE = dt.timedelta(minutes=2)
 FIRST_BACKOFF = dt.timedelta(seconds=30)
 MAX_BACKOFF = dt.timedelta(hours=1)
 USER_AGENT = "Advocacy-Webhooks/1"
+MAX_ANSWER = 500
+"""Bytes of a receiver's answer kept (for ``lastError``); the rest is never read."""
 
 
 @dataclass(frozen=True)
@@ -154,9 +157,27 @@ async def _post(request: Request) -> Outcome:
         return Outcome(ok=False, retryable=False, status_code=None, error=str(refused))
     timeout = get_settings().webhook_timeout_seconds
     try:
-        async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
-            response = await client.post(request.url, content=request.body, headers=request.headers)
-    except httpx.HTTPError as error:
+        # One deadline for the whole exchange (httpx's applies per phase, so a receiver that
+        # drips its answer could otherwise hold the worker past its lease), and at most
+        # MAX_ANSWER bytes of the answer are read.
+        async with (
+            asyncio.timeout(timeout),
+            httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client,
+            client.stream(
+                "POST", request.url, content=request.body, headers=request.headers
+            ) as response,
+        ):
+            answer = b""
+            async for chunk in response.aiter_bytes():
+                answer += chunk
+                if len(answer) >= MAX_ANSWER:
+                    break
+    except (httpx.HTTPError, TimeoutError) as error:
+        return Outcome(
+            ok=False, retryable=True, status_code=None, error=f"{type(error).__name__}: {error}"
+        )
+    except Exception as error:  # e.g. a host name the resolver can't encode: retry, then give up
+        log.warning("webhook delivery %s: unexpected error", request.delivery_id, exc_info=True)
         return Outcome(
             ok=False, retryable=True, status_code=None, error=f"{type(error).__name__}: {error}"
         )
@@ -164,7 +185,8 @@ async def _post(request: Request) -> Outcome:
     if 200 <= code < 300:
         return Outcome(ok=True, retryable=False, status_code=code, error=None)
     retryable = code in (408, 429) or code >= 500
-    return Outcome(ok=False, retryable=retryable, status_code=code, error=response.text[:500])
+    text = answer[:MAX_ANSWER].decode(errors="replace")
+    return Outcome(ok=False, retryable=retryable, status_code=code, error=text)
 
 
 async def _settle(request: Request, outcome: Outcome) -> dt.timedelta | None:
@@ -189,8 +211,9 @@ async def _settle(request: Request, outcome: Outcome) -> dt.timedelta | None:
             endpoint.consecutive_failures = 0
         else:
             delivery.last_error = outcome.error
-            if outcome.retryable and now + backoff(delivery.attempts) < delivery.retry_until:
-                delay = backoff(delivery.attempts)
+            wait = backoff(delivery.attempts)
+            if outcome.retryable and now + wait < delivery.retry_until:
+                delay = wait
                 delivery.next_attempt_at = now + delay
             else:
                 delivery.status = DeliveryStatus.FAILED

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from advocacy.config import get_settings
 from advocacy.db import utcnow
 from advocacy.jobs import enqueue_after_commit
-from advocacy.webhooks.models import EndpointStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from advocacy.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 ENDPOINT = WebhookEndpoint.__table__  # type: ignore[attr-defined]
 EVENT = WebhookEvent.__table__  # type: ignore[attr-defined]
@@ -53,14 +53,15 @@ class EventType(enum.StrEnum):
 
 
 async def _subscribers(session: AsyncSession, organization_id: int) -> list[tuple[int, list[str]]]:
-    """The organization's active endpoints and their types, read once per transaction (the
-    cache is dropped at every commit and rollback)."""
+    """The organization's endpoints and their types, read once per transaction (the cache is
+    dropped when the transaction ends). Disabled endpoints get their deliveries too: they
+    wait, PENDING, and go out when the endpoint is enabled again — nothing is lost while a
+    receiver is down."""
     cache: dict[int, list[tuple[int, list[str]]]] = session.sync_session.info.setdefault(_CACHE, {})
     if organization_id not in cache:
         rows = await session.execute(
             select(ENDPOINT.c.id, ENDPOINT.c.event_types).where(
-                ENDPOINT.c.organization_id == organization_id,
-                ENDPOINT.c.status == EndpointStatus.ACTIVE,
+                ENDPOINT.c.organization_id == organization_id
             )
         )
         cache[organization_id] = [(row.id, list(row.event_types)) for row in rows]
@@ -70,7 +71,8 @@ async def _subscribers(session: AsyncSession, organization_id: int) -> list[tupl
 @event.listens_for(Session, "after_commit")
 @event.listens_for(Session, "after_rollback")
 def _forget_subscribers(session: Session) -> None:
-    session.info.pop(_CACHE, None)
+    if session.get_nested_transaction() is None:  # not a savepoint (sendGifts has hundreds)
+        session.info.pop(_CACHE, None)
 
 
 async def emit(

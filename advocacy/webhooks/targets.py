@@ -1,8 +1,10 @@
 """Where webhooks may go. In production a URL must be https and resolve only to public
 addresses — never loopback, private, link-local (cloud metadata), multicast or reserved ones —
-checked when the endpoint is saved and again before each delivery (DNS can change: a rebinding
-attack points a public name at an internal address after it was saved). Development and tests
-may target loopback receivers."""
+checked when the endpoint is saved and again before each delivery (DNS can change after it was
+saved). The HTTP client resolves the name once more when it connects, so a name that answers
+differently within that instant (DNS rebinding with a zero TTL) isn't caught here: run the
+workers behind an egress firewall where that matters. Development and tests may target
+loopback receivers."""
 
 from __future__ import annotations
 
@@ -18,10 +20,23 @@ class TargetRefused(Exception):
     """The URL may not receive webhooks here; the message says why."""
 
 
+_TUNNELS = (
+    ipaddress.ip_network("::/96"),  # IPv4-compatible (deprecated), e.g. ::127.0.0.1
+    ipaddress.ip_network("64:ff9b::/96"),  # NAT64: reaches any IPv4 address behind it
+    ipaddress.ip_network("64:ff9b:1::/48"),
+)
+
+
 def _is_public(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    """A global unicast address — also looking inside IPv6 forms that carry an IPv4 address
+    (mapped, 6to4, Teredo), and refusing the translation prefixes outright."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address):
+        if any(ip in network for network in _TUNNELS):
+            return False
+        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if embedded is not None:
+            return _is_public(str(embedded))
     return ip.is_global and not ip.is_multicast
 
 

@@ -66,3 +66,25 @@ async def test_subscriptions_need_a_valid_token_and_stay_in_the_organization(
         assert answer["type"] in ("error", "next")
         errors = answer["payload"] if answer["type"] == "error" else answer["payload"]["errors"]
         assert "no such program" in str(errors)
+
+
+async def test_revoking_the_token_stops_the_updates(
+    app: object, org: Org, admin: Api, marketer: Api
+) -> None:
+    ids = await setup(org)
+    tokens = (await admin("{ apiTokens { nodes { id role } } }"))["apiTokens"]["nodes"]
+    viewer_token = next(t["id"] for t in tokens if t["role"] == "VIEWER")
+    async with AsgiWebSocket(app) as ws:  # type: ignore[arg-type]
+        assert (await ws.init(org.tokens[Role.VIEWER]))["type"] == "connection_ack"
+        await ws.subscribe(GIFTS, {"p": ids["programId"]})
+        await send_one(marketer, ids)
+        assert (await ws.receive())["type"] == "next"
+        revoked = await admin(
+            "mutation($id: ID!) { revokeApiToken(input: {id: $id}) { errors { code } } }",
+            {"id": viewer_token},
+        )
+        assert revoked["revokeApiToken"]["errors"] == []
+        await send_one(marketer, ids)
+        answer = await ws.receive()
+        assert answer["type"] == "next" and answer["payload"]["data"] is None
+        assert answer["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"

@@ -136,11 +136,11 @@ async def test_many_failures_in_a_row_disable_the_endpoint_and_nothing_is_lost(
     assert (state["status"], state["consecutiveFailures"]) == ("DISABLED", 3)
     assert "3 failed deliveries in a row" in state["disabledReason"]
     await admin(CREATE_ADVOCATE, {"email": "while-disabled@example.com"})
-    assert len(await deliveries(org.id)) == 3  # a disabled endpoint gets no new events
+    assert len(await deliveries(org.id)) == 4  # events while disabled are kept, waiting
     for row in await deliveries(org.id):
         await make_due(row.id or 0)
     await deliver_all(org.id)
-    assert len(receiver.received) == 3  # ... and its waiting deliveries don't go out
+    assert len(receiver.received) == 3  # ... and nothing goes out while disabled
     enabled = await admin(
         """mutation($id: ID!) { enableWebhookEndpoint(input: {id: $id}) {
              webhookEndpoint { status consecutiveFailures } errors { code } } }""",
@@ -151,7 +151,10 @@ async def test_many_failures_in_a_row_disable_the_endpoint_and_nothing_is_lost(
         "consecutiveFailures": 0,
     }
     await deliver_all(org.id)
-    assert [row.status for row in await deliveries(org.id)] == ["SUCCEEDED"] * 3
+    assert [row.status for row in await deliveries(org.id)] == ["SUCCEEDED"] * 4
+    assert receiver.of_type("advocate.created")[-1].json["data"]["email"] == (  # type: ignore[index]
+        "while-disabled@example.com"
+    )
 
 
 async def test_a_worker_killed_mid_delivery_is_covered_by_the_sweep(
