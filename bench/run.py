@@ -22,6 +22,7 @@ from bench import (
     lapse_detection,
     referral_clicks,
     send_gift,
+    stats_query,
 )
 from bench.config import BenchConfig, BenchError
 from bench.context import BenchContext
@@ -36,6 +37,7 @@ BENCHMARKS: list[tuple[str, Benchmark]] = [
     (fulfilment_throughput.NAME, fulfilment_throughput.run),
     (referral_clicks.NAME, referral_clicks.run),
     (lapse_detection.NAME, lapse_detection.run),
+    (stats_query.NAME, stats_query.run),
 ]
 """Run in this order against one seeded database. Add new benchmarks here."""
 

@@ -112,6 +112,14 @@ class Milestone(SQLModel, table=True):
         Index("ix_milestone_advocate_occurred", "advocate_id", "occurred_at", "id"),
         Index("ix_milestone_org_occurred", "organization_id", "occurred_at", "id"),
         Index("ix_milestone_program", "program_id"),
+        Index(
+            "ix_milestone_program_advocate",
+            "organization_id",
+            "program_id",
+            "advocate_id",
+            "occurred_at",
+            postgresql_include=["kind", "status", "points"],
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -147,7 +147,10 @@ class AdvocateStatusChange(SQLModel, table=True):
     """Who or what moved an advocate between statuses, why and when."""
 
     __tablename__ = "advocate_status_change"
-    __table_args__ = (Index("ix_advocate_status_change_advocate", "advocate_id", "id"),)
+    __table_args__ = (
+        Index("ix_advocate_status_change_advocate", "advocate_id", "id"),
+        Index("ix_advocate_status_change_org", "organization_id", "created_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     organization_id: int = Field(foreign_key="organization.id", nullable=False)
@@ -171,6 +174,7 @@ class Nudge(SQLModel, table=True):
         enum_check("outcome", NudgeOutcome, "ck_nudge_outcome"),
         Index("ix_nudge_advocate", "advocate_id", "id"),
         Index("ix_nudge_org", "organization_id", "id"),
+        Index("ix_nudge_org_sent", "organization_id", "sent_at"),
         Index(
             "ix_nudge_unsent_email",
             "rung_at",

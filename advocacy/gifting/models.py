@@ -157,7 +157,10 @@ class GiftEvent(SQLModel, table=True):
     """Append-only history of a send: what happened, who did it, when."""
 
     __tablename__ = "gift_event"
-    __table_args__ = (Index("ix_gift_event_send", "send_id", "id"),)
+    __table_args__ = (
+        Index("ix_gift_event_send", "send_id", "id"),
+        Index("ix_gift_event_org_kind", "organization_id", "kind", "send_id", "created_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     organization_id: int = Field(foreign_key="organization.id", nullable=False)
@@ -178,6 +181,7 @@ class BudgetEntry(SQLModel, table=True):
         enum_check("kind", BudgetEntryKind, "ck_budget_entry_kind"),
         CheckConstraint("amount > 0", name="ck_budget_entry_amount_positive"),
         Index("ix_budget_entry_program", "program_id", "id"),
+        Index("ix_budget_entry_org_created", "organization_id", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -15,6 +15,14 @@ from typing import Any
 import strawberry
 from sqlmodel import col, select
 
+from advocacy.graphql.analytics import (
+    From,
+    IntervalArgument,
+    ProgramStats,
+    To,
+    checked_period,
+    program_stats_of,
+)
 from advocacy.graphql.context import Info, operation_session
 from advocacy.graphql.errors import ApiError
 from advocacy.graphql.gifting import GiftSend
@@ -34,9 +42,15 @@ async def _next_change(info: Info, messages: asyncio.Queue[Any]) -> dict[str, An
     message: dict[str, Any] = await messages.get()
     if message is INTERRUPTED or message.get("kind") == INTERRUPTED["kind"]:
         raise ApiError("live updates were interrupted; subscribe again", "UNAVAILABLE")
+    await _check_token(info)
+    return message
+
+
+async def _check_token(info: Info) -> None:
+    """Raise if the caller's token was revoked; then start the next read afresh (a new
+    transaction: SQLite's would otherwise keep its snapshot from before the change)."""
     session = info.context.session
-    await session.close()  # a fresh read, and no connection held while waiting
-    info.context.forget_loaded()
+    await session.close()  # end the transaction the last update read in
     principal = info.context.actor
     if principal.token_id is not None:
         revoked = await session.scalar(
@@ -44,7 +58,8 @@ async def _next_change(info: Info, messages: asyncio.Queue[Any]) -> dict[str, An
         )
         if revoked is not None:
             raise ApiError("the token was revoked", "UNAUTHENTICATED")
-    return message
+    await session.close()  # also: no connection held while the subscriber waits
+    info.context.forget_loaded()
 
 
 async def _program_of_caller(info: Info, program_id: strawberry.ID) -> int:
@@ -83,16 +98,23 @@ class Subscription:
 
     @strawberry.subscription(
         permission_classes=[CanRead],
-        description="The program's id each time its numbers changed (gifts, milestones); "
-        "refetch programStats, or subscribe to programStatsUpdated's stats directly.",
+        description="The program's KPIs (as programStats answers them) now, and again each "
+        "time they move — at most once a second.",
     )
-    async def program_changed(
-        self, info: Info, program_id: strawberry.ID
-    ) -> AsyncGenerator[strawberry.ID, None]:
+    async def program_stats_updated(
+        self,
+        info: Info,
+        program_id: strawberry.ID,
+        from_: From,
+        to: To,
+        interval: IntervalArgument,
+    ) -> AsyncGenerator[ProgramStats, None]:
         async with operation_session():
+            period = checked_period(from_, to, interval)
             program = await _program_of_caller(info, program_id)
+            yield program_stats_of(info, program, period)
             async for _ in _program_changes(info, program):
-                yield program_id
+                yield program_stats_of(info, program, period)
 
 
 async def _program_changes(info: Info, program: int) -> AsyncGenerator[None, None]:
@@ -106,4 +128,5 @@ async def _program_changes(info: Info, program: int) -> AsyncGenerator[None, Non
             while not messages.empty():
                 if messages.get_nowait() is INTERRUPTED:
                     raise ApiError("live updates were interrupted; subscribe again", "UNAVAILABLE")
+            await _check_token(info)
             yield

@@ -16,6 +16,7 @@ from advocacy.advocates.queries import (
     advocates_query,
     with_accounts,
 )
+from advocacy.analytics.period import Interval
 from advocacy.gifting.models import GiftSendStatus
 from advocacy.gifting.queries import GiftSendFilter
 from advocacy.graphql.context import Info
@@ -30,6 +31,7 @@ from advocacy.programs.models import ProgramStatus
 from advocacy.tenancy.models import Role
 
 if TYPE_CHECKING:
+    from advocacy.graphql.analytics import AdvocateStats
     from advocacy.graphql.asks import Ask, AskFilter, AskPolicy, AskVariantStats
     from advocacy.graphql.engagement import (
         AdvocateStatusChange,
@@ -54,6 +56,11 @@ AskFilterRef = Annotated["AskFilter", strawberry.lazy("advocacy.graphql.asks")]
 AskPolicyRef = Annotated["AskPolicy", strawberry.lazy("advocacy.graphql.asks")]
 AskVariantStatsRef = Annotated["AskVariantStats", strawberry.lazy("advocacy.graphql.asks")]
 ReferralFilterRef = Annotated["ReferralFilterInput", strawberry.lazy("advocacy.graphql.referrals")]
+AdvocateStatsRef = Annotated["AdvocateStats", strawberry.lazy("advocacy.graphql.analytics")]
+StatsInterval = strawberry.enum(
+    Interval, name="StatsInterval", description="The length of a time-series bucket (UTC)."
+)
+"""Registered here, before ``Advocate.stats`` takes it as an argument."""
 
 
 @strawberry.type(description="An amount per currency.")
@@ -501,6 +508,19 @@ class Advocate(Node):
                 for currency, amount in sorted(funnel.revenue.items())
             ],
         )
+
+    @strawberry.field(
+        description="Their KPIs for the period [from, to) and per bucket of interval (UTC)."
+    )
+    def stats(
+        self,
+        from_: Annotated[dt.datetime, strawberry.argument(name="from")],
+        to: dt.datetime,
+        interval: Interval,
+    ) -> AdvocateStatsRef:
+        from advocacy.graphql.analytics import advocate_stats
+
+        return advocate_stats(self.pk, from_, to, interval)
 
     def load_milestones(
         self,

@@ -76,6 +76,7 @@ class ReferralClick(SQLModel, table=True):
     __tablename__ = "referral_click"
     __table_args__ = (
         Index("ix_referral_click_advocate", "advocate_id", "created_at"),
+        Index("ix_referral_click_org_created", "organization_id", "created_at"),
         Index("ix_referral_click_visitor", "visitor_hash", "code", "created_at"),
         UniqueConstraint(
             "code", "visitor_hash", "dedup_bucket", name="uq_referral_click_visitor_window"
@@ -139,6 +140,13 @@ class Referral(SQLModel, table=True):
         Index("ix_referral_referrer", "referrer_id", "created_at"),
         Index("ix_referral_visitor", "visitor_hash", "created_at"),
         Index("ix_referral_reward_due", "reward_due_at"),
+        Index(
+            "ix_referral_program_referrer",
+            "organization_id",
+            "program_id",
+            "referrer_id",
+            "signed_up_at",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -88,3 +88,37 @@ async def test_revoking_the_token_stops_the_updates(
         answer = await ws.receive()
         assert answer["type"] == "next" and answer["payload"]["data"] is None
         assert answer["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+STATS = """subscription($p: ID!, $from: DateTime!, $to: DateTime!) {
+  programStatsUpdated(programId: $p, from: $from, to: $to, interval: DAY) {
+    period { gifts { offered } } } }"""
+
+
+async def test_program_stats_arrive_now_and_again_when_they_move(
+    app: object, org: Org, marketer: Api
+) -> None:
+    import datetime as dt
+
+    from advocacy.db import utcnow
+
+    ids = await setup(org)
+    window = {
+        "p": ids["programId"],
+        "from": (utcnow() - dt.timedelta(days=1)).isoformat(),
+        "to": (utcnow() + dt.timedelta(days=1)).isoformat(),
+    }
+    async with AsgiWebSocket(app) as ws:  # type: ignore[arg-type]
+        assert (await ws.init(org.tokens[Role.VIEWER]))["type"] == "connection_ack"
+        await ws.subscribe(STATS, window)
+        now = await ws.receive()
+        assert now["payload"]["data"]["programStatsUpdated"]["period"]["gifts"]["offered"] == 0
+        for _ in range(3):  # a burst: coalesced into one update
+            await send_one(marketer, ids)
+        counts = []
+        while not counts or counts[-1] < 3:  # every update is the truth at its moment
+            later = await ws.receive(within=10)
+            counts.append(
+                later["payload"]["data"]["programStatsUpdated"]["period"]["gifts"]["offered"]
+            )
+        assert counts[-1] == 3 and len(counts) < 3  # the burst was coalesced

@@ -1,0 +1,32 @@
+"""The README's KPI walkthrough queries run as written (with this test's ids)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from advocacy.graphql.ids import encode_id
+from tests.analytics.data import seed_world
+from tests.conftest import Org
+from tests.fixtures.api import Api
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def _kpi_example() -> str:
+    text = README.read_text()
+    step = text[text.index("**10. Is the program working?**") :]
+    match = re.search(r"```graphql\n(.*?)```", step, re.S)
+    assert match is not None
+    return match.group(1)
+
+
+async def test_the_readme_kpi_query_runs(viewer: Api, org: Org) -> None:
+    world = await seed_world(org.id, seed=3)
+    program = encode_id("Program", next(iter(world.programs)))
+    query = _kpi_example().replace('"UHJvZ3JhbToy"', f'"{program}"')
+    query = query.replace("2026-01-01", "2025-01-01").replace("2026-04-01", "2025-04-01")
+    stats = (await viewer(query))["programStats"]
+    assert len(stats["series"]) == 3
+    assert stats["period"]["milestones"]["approved"] > 0
+    assert stats["topByPoints"][0]["rank"] == 1
