@@ -18,6 +18,7 @@ from typing import Any
 
 import asyncpg
 
+from advocacy.advocates.models import MilestoneKind
 from advocacy.migrate import upgrade
 from advocacy.programs.models import default_points
 from advocacy.tenancy.tokens import display_prefix, hash_secret, new_secret
@@ -28,18 +29,7 @@ ADVOCATES = 10_000
 MILESTONES = 100_000
 ORG_SLUG = "bench"
 
-KINDS = (
-    "REVIEW",
-    "TESTIMONIAL",
-    "REFERRAL",
-    "CASE_STUDY",
-    "REFERENCE_CALL",
-    "SOCIAL_MENTION",
-    "EVENT_SPEAKING",
-    "SUCCESS_STORY",
-    "COMMUNITY_ANSWER",
-    "OTHER",
-)
+KINDS = tuple(kind.value for kind in MilestoneKind)
 MILESTONE_STATUSES = ("SUBMITTED", "APPROVED", "REJECTED")
 MILESTONE_STATUS_WEIGHTS = (2, 6, 1)
 ADVOCATE_STATUSES = ("INVITED", "ACTIVE", "LAPSED", "OPTED_OUT")

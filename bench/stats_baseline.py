@@ -19,18 +19,9 @@ from typing import Any
 
 import asyncpg
 
-KINDS = (
-    "REVIEW",
-    "TESTIMONIAL",
-    "REFERRAL",
-    "CASE_STUDY",
-    "REFERENCE_CALL",
-    "SOCIAL_MENTION",
-    "EVENT_SPEAKING",
-    "SUCCESS_STORY",
-    "COMMUNITY_ANSWER",
-    "OTHER",
-)
+from advocacy.advocates.models import MilestoneKind
+
+KINDS = tuple(kind.value for kind in MilestoneKind)
 ENDINGS = ("DECLINED", "EXPIRED", "CANCELLED", "FULFILLED", "FAILED")
 
 

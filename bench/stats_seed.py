@@ -33,6 +33,7 @@ from typing import Any
 
 import asyncpg
 
+from advocacy.advocates.models import MilestoneKind
 from advocacy.migrate import upgrade
 from advocacy.programs.models import default_points
 from advocacy.tenancy.tokens import display_prefix, hash_secret, new_secret
@@ -50,18 +51,7 @@ MILESTONES = 1_000_000
 SENDS = 200_000
 PROGRAM = 1
 ORGANIZATION = 1
-KINDS = (
-    "REVIEW",
-    "TESTIMONIAL",
-    "REFERRAL",
-    "CASE_STUDY",
-    "REFERENCE_CALL",
-    "SOCIAL_MENTION",
-    "EVENT_SPEAKING",
-    "SUCCESS_STORY",
-    "COMMUNITY_ANSWER",
-    "OTHER",
-)
+KINDS = tuple(kind.value for kind in MilestoneKind)
 POINTS = (50, 75, 100, 200, 100, 20, 150, 150, 10, 10)
 REASONS = ("SELF_REFERRAL", "DUPLICATE_EMAIL", "DISPOSABLE_EMAIL", "ALREADY_CUSTOMER")
 
