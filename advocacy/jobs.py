@@ -11,6 +11,7 @@ rollback discards it), so a job never sees data that was not saved.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -75,8 +76,8 @@ def start_embedded_worker(threads: int = 2) -> dramatiq.Worker | None:
 # -- after-commit buffer ----------------------------------------------------------------------
 
 _PENDING = "advocacy.pending_messages"
-Pending = list[tuple[Any, dramatiq.Broker, dramatiq.Message[Any]]]
-"""(the innermost transaction when enqueued, broker, message), in order."""
+Pending = list[tuple[Any, str, Callable[[], object]]]
+"""(the innermost transaction when added, what it is, what to do), in order."""
 
 
 def _innermost(session: Session) -> Any:
@@ -88,9 +89,17 @@ def enqueue_after_commit(
 ) -> None:
     """Send ``actor(**ids)`` once ``session``'s outermost transaction commits; drop it if that
     transaction, or the savepoint it was enqueued in, rolls back."""
+    message = actor.message(**ids)
+    run_after_commit(session, message.actor_name, functools.partial(actor.broker.enqueue, message))
+
+
+def run_after_commit(session: AsyncSession, what: str, action: Callable[[], object]) -> None:
+    """Do ``action`` once ``session``'s outermost transaction commits, with the same savepoint
+    rules as ``enqueue_after_commit`` (which is this, for a message). For quick, non-blocking
+    actions: a failure is logged, never raised — the change is committed either way."""
     sync = session.sync_session
     pending: Pending = sync.info.setdefault(_PENDING, [])
-    pending.append((_innermost(sync), actor.broker, actor.message(**ids)))
+    pending.append((_innermost(sync), what, action))
 
 
 # SQLAlchemy fires after_commit / after_rollback for savepoints too (while the savepoint is
@@ -105,20 +114,18 @@ def _send_pending(session: Session) -> None:
     if savepoint is not None:
         pending: Pending = session.info.get(_PENDING, [])
         session.info[_PENDING] = [
-            (savepoint.parent if tx is savepoint else tx, broker, message)
-            for tx, broker, message in pending
+            (savepoint.parent if tx is savepoint else tx, what, action)
+            for tx, what, action in pending
         ]
         return
-    for _tx, broker, message in session.info.pop(_PENDING, []):
+    for _tx, what, action in session.info.pop(_PENDING, []):
         try:
-            broker.enqueue(message)
+            action()
         except Exception:
             # The work is committed and its rows say what's left to do; the sweeper finds them
             # again. Failing the request now would report a committed change as failed.
             log.warning(
-                "could not enqueue %s (the sweeper will pick it up)",
-                message.actor_name,
-                exc_info=True,
+                "after commit, %s failed (the sweeper will pick it up)", what, exc_info=True
             )
 
 

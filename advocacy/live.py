@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import queue
 import threading
@@ -20,15 +21,13 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
 from advocacy.config import get_settings
+from advocacy.jobs import run_after_commit
 
 log = logging.getLogger("advocacy.live")
 
-_PENDING = "advocacy.live_pending"
 CHANNEL_PREFIX = "advocacy:live:"
 INTERRUPTED = {"kind": "interrupted"}
 """Put in a subscriber's queue when its feed broke (Redis went away): it ends the
@@ -47,24 +46,13 @@ def channel_of(organization_id: int) -> str:
 
 
 def publish_after_commit(session: AsyncSession, organization_id: int, **message: Any) -> None:
-    session.sync_session.info.setdefault(_PENDING, []).append((organization_id, message))
-
-
-@event.listens_for(Session, "after_commit")
-def _publish_pending(session: Session) -> None:
-    if session.get_nested_transaction() is not None:
-        return  # a savepoint: wait for the outermost commit
-    for organization_id, message in session.info.pop(_PENDING, []):
-        try:
-            bus().publish(channel_of(organization_id), message)
-        except Exception:  # a live update is a hint; the change itself is committed
-            log.warning("could not publish a live update", exc_info=True)
-
-
-@event.listens_for(Session, "after_rollback")
-def _drop_pending(session: Session) -> None:
-    if session.get_nested_transaction() is None:
-        session.info.pop(_PENDING, None)
+    """Publish once the change commits, under the same savepoint rules as job messages (a
+    rolled-back savepoint's hints are dropped with it)."""
+    run_after_commit(
+        session,
+        "live update",
+        functools.partial(bus().publish, channel_of(organization_id), message),
+    )
 
 
 class LocalBus:
