@@ -35,6 +35,7 @@ from advocacy.engagement.models import (
 )
 from advocacy.engagement.policy import Policy, PolicyGroup, policy_for_advocate, policy_groups
 from advocacy.jobs import enqueue_after_commit
+from advocacy.notify.notifier import deliver
 from advocacy.rules.models import GiftRule, RuleEvent, RuleStatus, RuleTrigger
 
 PAGE = 1000
@@ -288,8 +289,6 @@ async def send_nudge_email(
         return False  # a late message: the sweep rings it again, inside the window
     template = await emails.nudge_template(session, advocate.organization_id)
     email = await emails.compose(session, advocate, template, f"nudge:{nudge.id}")
-    from advocacy.notify.notifier import deliver
-
     await deliver(session, email)
     nudge.sent_at = now
     await session.flush()

@@ -3,6 +3,7 @@ and the advocates' status history."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -15,6 +16,7 @@ from advocacy.engagement.models import AdvocateStatusChange as StatusChangeModel
 from advocacy.engagement.models import EngagementPolicy as PolicyModel
 from advocacy.engagement.models import NudgeChannel, NudgeKind, NudgeOutcome
 from advocacy.engagement.models import ProgramEngagementPolicy as ProgramPolicyModel
+from advocacy.engagement.policy import Policy
 from advocacy.engagement.queries import NudgeFilter as NudgeFilterQuery
 from advocacy.engagement.queries import nudges_query
 from advocacy.graphql.context import Info
@@ -58,17 +60,8 @@ class EngagementPolicy:
 
     @classmethod
     def from_row(cls, row: PolicyModel) -> EngagementPolicy:
-        return cls(
-            lapse_after_days=row.lapse_after_days,
-            nudge_channel=NudgeChannel(row.nudge_channel),
-            max_nudges=row.max_nudges,
-            cooldown_days=row.cooldown_days,
-            give_up_after_days=row.give_up_after_days,
-            daytime_start_hour=row.daytime_start_hour,
-            daytime_end_hour=row.daytime_end_hour,
-            default_timezone=row.default_timezone,
-            nudges_paused=row.nudges_paused,
-        )
+        """The same fields as the jobs' effective :class:`Policy`, read the same way."""
+        return cls(**dataclasses.asdict(Policy.of_row(row)))
 
 
 @strawberry.type(

@@ -15,6 +15,7 @@ from typing import Any
 import strawberry
 from sqlmodel import col, select
 
+from advocacy.errors import DomainError
 from advocacy.graphql.analytics import (
     From,
     IntervalArgument,
@@ -63,8 +64,6 @@ async def _check_token(info: Info) -> None:
 
 
 async def _program_of_caller(info: Info, program_id: strawberry.ID) -> int:
-    from advocacy.errors import DomainError
-
     try:
         pk = decode_id(program_id, "Program", "programId")
     except DomainError as error:

@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 import orjson
 from sqlalchemy import update
-from sqlmodel import col
+from sqlmodel import col, select
 
 from advocacy.config import get_settings
 from advocacy.db import utcnow
@@ -143,8 +143,6 @@ async def _claim(delivery_id: int) -> Request | None:
 
 
 def _active_endpoints() -> Any:
-    from sqlmodel import select
-
     return select(col(WebhookEndpoint.id)).where(
         col(WebhookEndpoint.status) == EndpointStatus.ACTIVE
     )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
+from sqlmodel import col, select
 
 from advocacy.db import utcnow
 from advocacy.errors import DomainError, ErrorCode
@@ -91,8 +91,6 @@ async def create_endpoint(
 
 
 async def endpoints_of(session: AsyncSession, organization_id: int) -> list[WebhookEndpoint]:
-    from sqlmodel import select
-
     rows = await session.scalars(
         select(WebhookEndpoint)
         .where(WebhookEndpoint.organization_id == organization_id)
