@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 export UV_NO_CONFIG := 1
 
-.PHONY: run test lint format bench schema schema-check migrate demo lock clean install install-dev
+.PHONY: run test lint format bench schema schema-check migrate demo lock clean install install-dev web browser
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -27,14 +27,33 @@ $(VENV)/.dev-installed: requirements-dev.lock pyproject.toml | $(BIN)/uv
 install: $(VENV)/.runtime-installed
 install-dev: $(VENV)/.dev-installed
 
+# Front-end packages (the dashboard's chart library, GraphQL Code Generator) from package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --loglevel=error
+	@touch $@
+
+# The dashboard serves its chart library from advocacy/web/static/vendor/ (git-ignored).
+VENDOR := advocacy/web/static/vendor
+$(VENDOR)/chart.umd.min.js: node_modules/.installed
+	@mkdir -p $(VENDOR)
+	cp node_modules/chart.js/dist/chart.umd.min.js $@
+
+web: $(VENDOR)/chart.umd.min.js
+
+# The browser tests drive Debian's Chromium (Playwright's own browser download can't run here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
 ## run: install, migrate an SQLite database under var/, seed the demo, serve on 127.0.0.1:8000
-run: install
+run: install web
 	$(BIN)/advocacy migrate
 	$(BIN)/advocacy demo
 	$(BIN)/advocacy serve --host 127.0.0.1 --port 8000
 
 ## test: install dev tools, lint, type-check and run the whole test suite
-test: install-dev
+test: install-dev web browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check advocacy tests bench migrations/env.py
 	$(BIN)/mypy
@@ -69,4 +88,4 @@ lock: | $(BIN)/uv
 	$(BIN)/uv pip compile --quiet --no-header --universal pyproject.toml --extra dev -o requirements-dev.lock
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache node_modules $(VENDOR) test-artifacts

@@ -11,21 +11,11 @@ import httpx
 import pytest
 import redis
 
-from tests.fixtures.database import TEST_DATABASE_URL_ENV, TEST_REDIS_URL_ENV, is_postgres
+from tests.fixtures.database import TEST_REDIS_URL_ENV, services_missing
 from tests.fixtures.processes import Process, Processes, running_processes, service_env
 from tests.fixtures.provider_server import ProviderState, running_provider
 
 PROVIDER_SECRET = "reliability-provider-secret"
-
-
-def services_missing() -> str | None:
-    """Why these tests can't run here, or None: they need PostgreSQL (several processes share
-    the database) and a Redis broker (workers are separate processes)."""
-    if not is_postgres(os.environ.get(TEST_DATABASE_URL_ENV, "")):
-        return f"needs PostgreSQL: set {TEST_DATABASE_URL_ENV}"
-    if not os.environ.get(TEST_REDIS_URL_ENV):
-        return f"needs Redis: set {TEST_REDIS_URL_ENV}"
-    return None
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -1,0 +1,29 @@
+"""The GraphQL operations of ``frontend-schema/operations/``: one named operation per
+``<Name>.graphql`` file. The gift page executes them on the server, the dashboard's script sends
+them from the browser, and trusted-documents mode accepts only them."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from pathlib import Path
+
+OPERATIONS_DIR = Path(__file__).resolve().parents[2] / "frontend-schema" / "operations"
+
+
+def document_hash(document: str) -> str:
+    """``sha256:<hex>`` of the document text exactly as sent (the trusted-documents id)."""
+    return "sha256:" + hashlib.sha256(document.encode()).hexdigest()
+
+
+@cache
+def operations() -> dict[str, str]:
+    """Operation name (the file's stem) → document text."""
+    return {path.stem: path.read_text() for path in sorted(OPERATIONS_DIR.glob("*.graphql"))}
+
+
+def operation(name: str) -> str:
+    try:
+        return operations()[name]
+    except KeyError:
+        raise LookupError(f"no operation {name!r} in {OPERATIONS_DIR}") from None
