@@ -30,6 +30,7 @@ from advocacy.graphql.schema import default_schema
 from advocacy.referrals.http import referral_redirect
 from advocacy.scheduler import run_scheduler
 from advocacy.tenancy.service import authenticate
+from advocacy.web import dashboard
 
 log = logging.getLogger("advocacy.app")
 
@@ -156,6 +157,7 @@ def create_app(
             Route("/readyz", readyz),
             Route("/r/{code}", referral_redirect),
             Route("/u/{token}", unsubscribe, methods=["GET", "POST"]),
+            *dashboard.routes(),
         ],
         lifespan=lifespan,
     )
