@@ -1,4 +1,5 @@
-"""The Starlette application: GraphQL, health checks, and (later) the advocate pages."""
+"""The Starlette application: GraphQL, health checks, and the pages people open: the advocate's
+gift page, the unsubscribe page and the marketer dashboard."""
 
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ from advocacy.referrals.http import referral_redirect
 from advocacy.scheduler import run_scheduler
 from advocacy.tenancy.service import authenticate
 from advocacy.web import dashboard
+from advocacy.web.gift_page import gift_page
+from advocacy.web.rate_limit import attempt_counter
 
 log = logging.getLogger("advocacy.app")
 
@@ -125,8 +128,10 @@ async def readyz(_: Request) -> Response:
 def create_app(
     schema: strawberry.Schema | None = None, *, embedded_worker: bool = False
 ) -> Starlette:
+    schema = schema or default_schema()
+    gift_attempts = attempt_counter()
     graphql_app = GraphQLEndpoint(
-        schema or default_schema(),
+        schema,
         graphql_ide="graphiql",
         # Only graphql-transport-ws: the legacy graphql-ws protocol had an authentication
         # bypass (GHSA-vpwc-v33q-mq89), and no current client needs it.
@@ -147,6 +152,7 @@ def create_app(
                 await ticking
             if worker is not None:
                 worker.stop()
+            await gift_attempts.close()
             await dispose_engine()
 
     app = Starlette(
@@ -157,8 +163,11 @@ def create_app(
             Route("/readyz", readyz),
             Route("/r/{code}", referral_redirect),
             Route("/u/{token}", unsubscribe, methods=["GET", "POST"]),
+            Route("/gift/{token}", gift_page, methods=["GET", "POST"]),
             *dashboard.routes(),
         ],
         lifespan=lifespan,
     )
+    app.state.schema = schema  # the gift page runs its operations on the same schema
+    app.state.gift_attempts = gift_attempts
     return app

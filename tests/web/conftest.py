@@ -23,12 +23,15 @@ from tests.fixtures.processes import Process, running_processes, service_env
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests that need the served app (a browser's) need PostgreSQL and Redis; the others here
+    run on whatever database the suite has."""
     reason = services_missing()
     if reason is None:
         return
     here = Path(__file__).parent
     for item in items:
-        if here in item.path.parents:
+        needs_server = "web_server" in getattr(item, "fixturenames", ())
+        if here in item.path.parents and needs_server:
             item.add_marker(pytest.mark.skip(reason=reason))
 
 

@@ -1,0 +1,84 @@
+"""What keeps the gift page safe: strict response headers, CSRF tokens bound to the gift link,
+and a keyed hash of the client's address for rate limiting (the address itself is never kept).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+
+from advocacy.config import get_settings
+
+GIFT_PAGE_CSP = "; ".join(
+    [
+        "default-src 'none'",
+        "style-src 'self'",
+        # Catalog pictures live on the merchant's own https hosts; no-referrer keeps the link
+        # token out of those requests.
+        "img-src 'self' https: data:",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+    ]
+)
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex, nofollow",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": GIFT_PAGE_CSP,
+}
+CSRF_COOKIE = "gift_csrf"
+CSRF_FIELD = "csrf"
+
+
+def _key(purpose: str) -> bytes:
+    secret = get_settings().secret_key.get_secret_value().encode()
+    return hmac.new(secret, purpose.encode(), hashlib.sha256).digest()
+
+
+def new_csrf_nonce() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def csrf_token(nonce: str, gift_token: str) -> str:
+    """The form's CSRF field: the browser's cookie nonce signed together with the gift link, so
+    neither a planted cookie nor a token lifted from another gift's page passes."""
+    message = f"{nonce}|{gift_token}".encode()
+    return hmac.new(_key("gift-page csrf"), message, hashlib.sha256).hexdigest()
+
+
+def csrf_ok(request: Request, form_value: str | None, gift_token: str) -> bool:
+    """A POST is ours when it comes from our own origin (browsers say so in ``Origin`` and
+    ``Sec-Fetch-Site``) and carries the field matching its cookie."""
+    if request.headers.get("sec-fetch-site", "same-origin") not in {"same-origin", "none"}:
+        return False
+    origin = request.headers.get("origin")
+    if origin and origin != "null" and not _same_origin(request, origin):
+        return False
+    nonce = request.cookies.get(CSRF_COOKIE)
+    if not nonce or not form_value:
+        return False
+    return hmac.compare_digest(csrf_token(nonce, gift_token), form_value)
+
+
+def _same_origin(request: Request, origin: str) -> bool:
+    given = urlsplit(origin)
+    public = urlsplit(get_settings().public_url)
+    ours = {(public.scheme, public.netloc), (request.url.scheme, request.url.netloc)}
+    return (given.scheme, given.netloc) in ours
+
+
+def client_fingerprint(request: Request) -> str:
+    """A keyed hash of the client's IP: enough to count its attempts, useless to recover it."""
+    address = request.client.host if request.client else "unknown"
+    return hmac.new(_key("gift-page client"), address.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def cookie_is_secure(request: Request) -> bool:
+    return request.url.scheme == "https" or get_settings().public_url.startswith("https://")
