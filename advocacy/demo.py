@@ -13,15 +13,16 @@ import random
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from advocacy.advocates import import_service, milestone_service
 from advocacy.advocates.models import MilestoneKind, MilestoneStatus
 from advocacy.config import get_settings
 from advocacy.engagement import service as engagement
 from advocacy.engagement.models import AskPolicy, EngagementPolicy, NudgeChannel
-from advocacy.gifting import catalog_service
-from advocacy.gifting.models import GiftItem, GiftItemKind
+from advocacy.gifting import catalog_service, redemption_service, send_service
+from advocacy.gifting.links import gift_url, link_token
+from advocacy.gifting.models import GiftItem, GiftItemKind, GiftSend, GiftSendStatus
 from advocacy.programs import service as program_service
 from advocacy.programs.models import Program, ProgramStatus
 from advocacy.referrals import settings_service
@@ -132,6 +133,8 @@ class DemoResult:
     token: str
     advocates: int
     milestones: int
+    gift_link: str
+    """An open offer of the branded mug: the advocate's page to try."""
 
 
 def demo_token_secret() -> str:
@@ -253,7 +256,86 @@ async def seed_demo(session: AsyncSession) -> DemoResult:
     await _catalog(session, organization.id)
     await _referrals(session, organization.id, program.id)
     await _engagement(session, organization.id, program.id)
-    return DemoResult(organization.id, token, len(advocates), milestones)
+    by_email = sorted(advocates, key=lambda a: a.email)
+    await _thank_yous(session, organization.id, program.id, [a.id or 0 for a in by_email[:4]])
+    link = await _gift_link(session, organization.id, program.id, by_email[0].id or 0)
+    return DemoResult(organization.id, token, len(advocates), milestones, link)
+
+
+async def _send(
+    session: AsyncSession, organization_id: int, program_id: int, new: send_service.NewSend
+) -> GiftSend:
+    principal = system_principal(organization_id)
+    return (await send_service.send_gift(session, principal, new)).send
+
+
+async def _item_id(session: AsyncSession, organization_id: int, name: str) -> int:
+    found = await session.scalar(
+        select(GiftItem.id).where(
+            GiftItem.organization_id == organization_id, GiftItem.name == name
+        )
+    )
+    assert found is not None
+    return found
+
+
+async def _thank_yous(
+    session: AsyncSession, organization_id: int, program_id: int, advocate_ids: list[int]
+) -> None:
+    """Coffee cards to four advocates, so the dashboard has gifts to show: two accepted (the
+    worker fulfils them), one declined, one still on offer. Replays change nothing."""
+    coffee = await _item_id(session, organization_id, "Coffee gift card")
+    for index, advocate_id in enumerate(advocate_ids):
+        send = await _send(
+            session,
+            organization_id,
+            program_id,
+            send_service.NewSend(
+                advocate_id=advocate_id,
+                item_id=coffee,
+                program_id=program_id,
+                message="Thank you for the review!",
+                idempotency_key=f"demo-thanks-{index}",
+            ),
+        )
+        if send.status != GiftSendStatus.OFFERED or send.link_salt is None or index == 3:
+            continue
+        token = link_token(send.link_salt)
+        if index < 2:
+            await redemption_service.redeem_gift(session, token)
+        else:
+            await redemption_service.decline_gift(session, token)
+
+
+async def _gift_link(
+    session: AsyncSession, organization_id: int, program_id: int, advocate_id: int
+) -> str:
+    """The link of the demo's open mug offer; a new offer when the last one was used or ran
+    out, so every run prints a link that opens a gift to accept, swap, donate or decline."""
+    latest = await session.scalar(
+        select(GiftSend)
+        .where(
+            GiftSend.organization_id == organization_id,
+            col(GiftSend.idempotency_key).startswith("demo-link-"),
+        )
+        .order_by(col(GiftSend.id).desc())
+    )
+    if latest is None or not redemption_service.is_open(latest):
+        number = 1 if latest is None else int(str(latest.idempotency_key).rsplit("-", 1)[1]) + 1
+        latest = await _send(
+            session,
+            organization_id,
+            program_id,
+            send_service.NewSend(
+                advocate_id=advocate_id,
+                item_id=await _item_id(session, organization_id, "Branded mug"),
+                program_id=program_id,
+                message="Thanks for championing us this year. Pick what you like!",
+                idempotency_key=f"demo-link-{number}",
+            ),
+        )
+    assert latest.link_salt is not None
+    return gift_url(link_token(latest.link_salt))
 
 
 async def _referrals(session: AsyncSession, organization_id: int, program_id: int) -> None:

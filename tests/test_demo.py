@@ -5,7 +5,8 @@ from sqlalchemy import func, select
 from advocacy.advocates.models import Account, Advocate, Milestone
 from advocacy.db import unit_of_work
 from advocacy.demo import seed_demo
-from advocacy.gifting.models import GiftItem
+from advocacy.gifting import redemption_service
+from advocacy.gifting.models import GiftItem, GiftSend, GiftSendStatus
 from advocacy.programs.models import Program
 from advocacy.tenancy.models import ApiToken, Organization
 from advocacy.tenancy.service import authenticate
@@ -14,7 +15,7 @@ from advocacy.tenancy.service import authenticate
 async def _counts(organization_id: int) -> dict[str, int]:
     counts = {}
     async with unit_of_work() as session:
-        for model in (Account, Advocate, Milestone, Program, ApiToken, GiftItem):
+        for model in (Account, Advocate, Milestone, Program, ApiToken, GiftItem, GiftSend):
             counts[model.__name__] = int(
                 await session.scalar(
                     select(func.count())
@@ -46,6 +47,7 @@ async def test_seeding_twice_neither_fails_nor_duplicates() -> None:
     assert counts["Advocate"] == 20 and counts["Account"] == 5 and counts["Program"] == 1
     assert counts["ApiToken"] == 1 and counts["Milestone"] >= 20 and counts["approved"] > 0
     assert counts["GiftItem"] == 4
+    assert second.gift_link == first.gift_link  # still open: the same link again
     async with unit_of_work() as session:
         organizations = await session.scalar(
             select(func.count()).select_from(Organization).where(Organization.slug == "demo")
@@ -53,3 +55,33 @@ async def test_seeding_twice_neither_fails_nor_duplicates() -> None:
         principal = await authenticate(session, first.token)
     assert organizations == 1
     assert principal is not None and principal.organization_id == first.organization_id
+
+
+async def test_the_demo_always_prints_a_gift_link_that_opens_an_offer() -> None:
+    async with unit_of_work() as session:
+        first = await seed_demo(session)
+    token = first.gift_link.rsplit("/", 1)[1]
+    async with unit_of_work() as session:
+        send = await redemption_service.gift_for_token(session, token)
+        assert send is not None and send.status == GiftSendStatus.OFFERED
+        await redemption_service.decline_gift(session, token)
+    async with unit_of_work() as session:
+        again = await seed_demo(session)
+    assert again.gift_link != first.gift_link
+    async with unit_of_work() as session:
+        fresh = await redemption_service.gift_for_token(session, again.gift_link.rsplit("/", 1)[1])
+    assert fresh is not None and redemption_service.is_open(fresh)
+    statuses = await _statuses(first.organization_id)
+    accepted = (GiftSendStatus.REDEEMED, GiftSendStatus.FULFILLING, GiftSendStatus.FULFILLED)
+    assert sum(statuses.get(status, 0) for status in accepted) == 2
+    assert statuses[GiftSendStatus.DECLINED] == 2  # the demo's own and the link we declined
+
+
+async def _statuses(organization_id: int) -> dict[str, int]:
+    async with unit_of_work() as session:
+        rows = await session.execute(
+            select(GiftSend.status, func.count())
+            .where(GiftSend.organization_id == organization_id)
+            .group_by(GiftSend.status)
+        )
+        return {status: count for status, count in rows.all()}
