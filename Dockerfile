@@ -10,6 +10,12 @@ COPY pyproject.toml README.md ./
 COPY advocacy ./advocacy
 RUN /opt/venv/bin/uv pip install --python /opt/venv/bin/python --no-deps .
 
+# The dashboard's chart library, from the same npm lock `make web` uses.
+FROM node:20-slim AS web
+WORKDIR /src
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --omit=dev --loglevel=error
+
 FROM python:3.11-slim AS runtime
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
@@ -23,6 +29,9 @@ COPY --from=build /opt/venv /opt/venv
 COPY alembic.ini ./
 COPY migrations ./migrations
 COPY advocacy ./advocacy
+# The gift page and the dashboard run the documents of frontend-schema/operations/.
+COPY frontend-schema/operations ./frontend-schema/operations
+COPY --from=web /src/node_modules/chart.js/dist/chart.umd.min.js ./advocacy/web/static/vendor/
 RUN mkdir -p /app/var && chown advocacy /app/var
 USER advocacy
 EXPOSE 8000
