@@ -19,6 +19,7 @@ from typing import Any
 from bench import (
     advocates_query,
     fulfilment_throughput,
+    gift_page,
     lapse_detection,
     referral_clicks,
     send_gift,
@@ -38,6 +39,7 @@ BENCHMARKS: list[tuple[str, Benchmark]] = [
     (referral_clicks.NAME, referral_clicks.run),
     (lapse_detection.NAME, lapse_detection.run),
     (stats_query.NAME, stats_query.run),
+    (gift_page.NAME, gift_page.run),
 ]
 """Run in this order against one seeded database. Add new benchmarks here."""
 
