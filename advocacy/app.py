@@ -18,7 +18,6 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
-from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
@@ -27,7 +26,9 @@ from advocacy import jobs
 from advocacy.db import dispose_engine, get_engine, new_session
 from advocacy.engagement.http import unsubscribe
 from advocacy.graphql.context import Context
+from advocacy.graphql.document_transport import DocumentIdGraphQL
 from advocacy.graphql.schema import default_schema
+from advocacy.graphql.trusted_documents import trusted_documents_only
 from advocacy.referrals.http import referral_redirect
 from advocacy.scheduler import run_scheduler
 from advocacy.tenancy.service import authenticate
@@ -38,9 +39,9 @@ from advocacy.web.rate_limit import attempt_counter
 log = logging.getLogger("advocacy.app")
 
 
-class GraphQLEndpoint(GraphQL[Context, None]):
-    """Strawberry's ASGI app with one database session per request, bearer-token auth, and
-    orjson encoding."""
+class GraphQLEndpoint(DocumentIdGraphQL):
+    """Strawberry's ASGI app with one database session per request, bearer-token auth, orjson
+    encoding, and document ids (trusted documents)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -132,7 +133,8 @@ def create_app(
     gift_attempts = attempt_counter()
     graphql_app = GraphQLEndpoint(
         schema,
-        graphql_ide="graphiql",
+        # GraphiQL sends its own queries, which trusted-documents mode refuses.
+        graphql_ide=None if trusted_documents_only(schema) else "graphiql",
         # Only graphql-transport-ws: the legacy graphql-ws protocol had an authentication
         # bypass (GHSA-vpwc-v33q-mq89), and no current client needs it.
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],

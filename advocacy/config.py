@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     graphql_max_aliases: int = Field(default=15, ge=1, le=1000)
     graphql_introspection: bool | None = None
     """``None`` means: on in development, off in production."""
+    trusted_documents: bool = False
+    """Run only the documents of ``frontend-schema/operations/`` (by exact text or by
+    ``documentId``); refuse every other query, introspection and GraphiQL included."""
 
     @model_validator(mode="after")
     def _production_needs_a_real_secret(self) -> Settings:

@@ -38,6 +38,7 @@ from advocacy.graphql.referrals import ReferralMutation, ReferralQuery
 from advocacy.graphql.rules import RuleMutation, RuleQuery
 from advocacy.graphql.scalars import SCALAR_MAP
 from advocacy.graphql.tenancy import TenancyMutation, TenancyQuery
+from advocacy.graphql.trusted_documents import TrustedDocuments
 from advocacy.graphql.webhooks import WebhookMutation, WebhookQuery
 
 Query = merge_types(
@@ -109,6 +110,8 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         lambda: ValidationCache(maxsize=512),
         lambda: MaskErrors(should_mask_error=should_mask, error_message="internal error"),
     ]
+    if settings.trusted_documents:  # after ValidationCache, which sets the validation result
+        extensions.insert(-1, TrustedDocuments)
     schema = AdvocacySchema(
         query=Query,
         mutation=Mutation,

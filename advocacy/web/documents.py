@@ -19,7 +19,22 @@ def document_hash(document: str) -> str:
 @cache
 def operations() -> dict[str, str]:
     """Operation name (the file's stem) → document text."""
-    return {path.stem: path.read_text() for path in sorted(OPERATIONS_DIR.glob("*.graphql"))}
+    return {
+        path.stem: path.read_text(encoding="utf-8")
+        for path in sorted(OPERATIONS_DIR.glob("*.graphql"))
+    }
+
+
+@cache
+def documents_by_id() -> dict[str, str]:
+    """Trusted-documents id (``document_hash``) → document text, for every operation."""
+    return {document_hash(text): text for text in operations().values()}
+
+
+def document_by_id(document_id: str) -> str | None:
+    """The operation a client names by id (``sha256:<hex>``, hex in either case), if any."""
+    scheme, _, digest = document_id.partition(":")
+    return documents_by_id().get(f"{scheme.lower()}:{digest.lower()}")
 
 
 def operation(name: str) -> str:
