@@ -72,9 +72,14 @@ format: install-dev
 bench: install-dev
 	$(BIN)/python -m bench.run
 
-## schema: export frontend-schema/schema.graphql from the live schema
-schema: install
-	$(BIN)/advocacy export-schema --output frontend-schema/schema.graphql
+## schema: export frontend-schema/schema.graphql + schema.json, then generate the operations' TypeScript
+schema: install node_modules/.installed
+	$(BIN)/advocacy export-schema --output frontend-schema/schema.graphql --json frontend-schema/schema.json
+	npx graphql-codegen --config frontend-schema/codegen.yml
+
+## schema-check: what CI checks of frontend-schema/, without the test suite
+schema-check: install node_modules/.installed
+	$(BIN)/advocacy schema-check
 
 migrate: install
 	$(BIN)/advocacy migrate

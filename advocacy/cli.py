@@ -1,4 +1,5 @@
-"""The ``advocacy`` command: serve, worker, migrate, demo, org, token, export-schema."""
+"""The ``advocacy`` command: serve, worker, migrate, demo, org, token, export-schema,
+schema-diff, schema-check."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import typer
 
 from advocacy.config import get_settings
 from advocacy.errors import DomainError, DomainErrors
+from advocacy.schema_package import commands as schema_commands
 
 T = TypeVar("T")
 
@@ -217,6 +219,8 @@ def demo() -> None:
         f"demo organization 'demo': {result.advocates} advocates, {result.milestones} milestones"
     )
     typer.echo(f"GraphiQL: {settings.public_url}/graphql")
+    typer.echo(f"Dashboard: {settings.public_url}/dashboard (sign in with the token below)")
+    typer.echo(f"An advocate's gift page to try: {result.gift_link}")
     typer.echo("Admin token (send as 'Authorization: Bearer <token>'):")
     typer.echo(result.token)
 
@@ -277,17 +281,42 @@ def export_schema(
     output: Annotated[
         Path, typer.Option("--output", "-o", help="File to write; '-' for stdout.")
     ] = DEFAULT_SCHEMA_PATH,
+    json_output: Annotated[
+        Path | None,
+        typer.Option(
+            "--json",
+            help="Where to write the introspection JSON; '-' for stdout. "
+            "Default: beside the SDL file, as .json (none when the SDL goes to stdout).",
+        ),
+    ] = None,
 ) -> None:
-    """Write the GraphQL schema (SDL) for frontends."""
+    """Write the GraphQL schema for frontends: SDL and introspection JSON."""
     from advocacy.graphql.schema import schema_sdl
+    from advocacy.schema_package.export import introspection_json
 
     sdl = schema_sdl()
-    if str(output) == "-":
-        sys.stdout.write(sdl)
+    if json_output is None and str(output) != "-":
+        json_output = output.with_suffix(".json")
+    to_stdout = "-" in (str(output), str(json_output))
+    if str(output) == str(json_output) == "-":
+        fail("--output and --json can't both be stdout")
+    _write_export(output, sdl, quiet=to_stdout)
+    if json_output is not None:
+        _write_export(json_output, introspection_json(sdl), quiet=to_stdout)
+
+
+def _write_export(path: Path, text: str, *, quiet: bool) -> None:
+    """``quiet``: stdout carries a file, so the "written" line goes to stderr."""
+    if str(path) == "-":
+        sys.stdout.write(text)
         return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(sdl)
-    typer.echo(f"schema written to {output}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    typer.echo(f"schema written to {path}", err=quiet)
+
+
+app.command("schema-diff")(schema_commands.schema_diff)
+app.command("schema-check")(schema_commands.schema_check)
 
 
 def main() -> None:
