@@ -6,11 +6,13 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Browser, Page, expect
 
+from advocacy.gifting.models import GiftSendStatus
 from tests.conftest import Org
 from tests.fixtures.api import Api
 from tests.fixtures.browser import PHONE, screenshot_path
 from tests.fixtures.processes import Process
-from tests.web.gift_data import NOTE, expire, physical_gift
+from tests.web.accessibility import axe_violations
+from tests.web.gift_data import NOTE, expire, physical_gift, set_status
 
 STATUS = "query($token: String!) { gift(token: $token) { status item { name } } }"
 
@@ -117,3 +119,35 @@ async def test_the_server_never_logged_a_link_token(
     output = web_server[0].output()
     assert "gift page: decline done" in output  # it does log what happened…
     assert gift.token not in output and "/gift/" not in output  # …but never which link
+
+
+async def test_every_state_passes_the_accessibility_rules(
+    browser: Browser, base_url: str, marketer: Api, org: Org
+) -> None:
+    """axe-core on the offer, the offer with field errors, a later state and an invalid link,
+    on a phone and on a desktop."""
+    offered, redeemed = await physical_gift(marketer, org), await physical_gift(marketer, org)
+    await set_status(redeemed, GiftSendStatus.FULFILLED)
+    for viewport in (PHONE, {"width": 1280, "height": 800}):
+        context = await browser.new_context(viewport=viewport, bypass_csp=True)
+        page = await context.new_page()
+        await page.goto(base_url + offered.path)
+        assert await axe_violations(page) == [], "offer"
+        await page.get_by_label("Full name").fill("  ")
+        await page.get_by_label("Street and number").fill("x")
+        await page.get_by_label("City").fill("y")
+        await page.get_by_label("Country").select_option("DE")
+        await page.get_by_role("button", name="Accept and ship it to me").click()
+        await expect(page.locator("#field-name-error")).to_be_visible()
+        assert await axe_violations(page) == [], "offer with errors"
+        await page.goto(base_url + redeemed.path)
+        assert await axe_violations(page) == [], "delivered"
+        await page.goto(f"{base_url}/gift/not-a-link")
+        assert await axe_violations(page) == [], "invalid link"
+        await context.close()
+
+
+async def test_the_accessibility_check_does_find_problems(page: Page) -> None:
+    await page.set_content("<html><body><input type='text'><a href='#'></a></body></html>")
+    found = " ".join(await axe_violations(page))
+    assert "label" in found and "html-has-lang" in found
