@@ -10,7 +10,9 @@ import httpx
 import pytest
 
 from advocacy.app import create_app
+from advocacy.config import get_settings
 from advocacy.gifting.models import GiftSendStatus
+from advocacy.graphql.schema import build_schema
 from tests.conftest import Org
 from tests.fixtures.api import Api
 from tests.fixtures.gifting import send_one, setup
@@ -256,3 +258,23 @@ async def test_the_page_speaks_german_when_asked(
     )
     english = await browser_like.get(gift.path, headers={"accept-language": "fr, en;q=0.5"})
     assert '<html lang="en">' in english.text
+
+
+async def test_the_page_works_in_trusted_documents_mode(
+    configure: Callable[..., None], marketer: Api, org: Org, anonymous: Api
+) -> None:
+    """Its documents are the operation files' own text, so the mode lets them through while
+    an ad-hoc query on the same app is refused."""
+    configure(trusted_documents=True)
+    app = create_app(build_schema(get_settings()))
+    gift = await physical_gift(marketer, org)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        page = await open_page(http, gift)
+        assert "Team hoodie" in page
+        declined = await post(http, gift, csrf_of(page), action="decline")
+        assert declined.status_code == 303
+        assert "You declined this gift" in await open_page(http, gift)
+        ad_hoc = await http.post("/graphql", json={"query": GIFT_STATUS, "variables": {}})
+        assert ad_hoc.json()["errors"][0]["extensions"]["code"] == "TRUSTED_DOCUMENT_REQUIRED"
+    await app.state.gift_attempts.close()
