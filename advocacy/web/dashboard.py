@@ -62,9 +62,7 @@ def _page() -> str:
 
 def dashboard_operations() -> dict[str, str]:
     """The documents the dashboard may send: name → exact file text."""
-    return {
-        name: text for name, text in operations().items() if name.startswith(OPERATION_PREFIX)
-    }
+    return {name: text for name, text in operations().items() if name.startswith(OPERATION_PREFIX)}
 
 
 async def dashboard_page(_: Request) -> Response:

@@ -695,6 +695,99 @@ export type WebhookEventType =
   | 'REFERRAL_REJECTED'
   | 'REFERRAL_SIGNED_UP';
 
+export type DashboardAdvocatesQueryVariables = Exact<{
+  first: Scalars['Int']['input'];
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<AdvocateFilterInput>;
+  orderBy?: InputMaybe<AdvocateOrderBy>;
+}>;
+
+
+export type DashboardAdvocatesQuery = { __typename?: 'Query', advocates: { __typename?: 'AdvocateConnection', totalCount: number, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null }, nodes: Array<{ __typename?: 'Advocate', id: string, name: string, email: string, status: AdvocateStatus, points: number, lastEngagedAt?: string | null, account?: { __typename?: 'Account', name: string } | null }> } };
+
+export type DashboardApproveMilestoneMutationVariables = Exact<{
+  input: ApproveMilestoneInput;
+}>;
+
+
+export type DashboardApproveMilestoneMutation = { __typename?: 'Mutation', approveMilestone: { __typename?: 'MilestonePayload', milestone?: { __typename?: 'Milestone', id: string, status: MilestoneStatus, points: number } | null, errors: Array<{ __typename?: 'UserError', field?: string | null, code: UserErrorCode, message: string }> } };
+
+export type DashboardGiftItemsQueryVariables = Exact<{
+  currency: Scalars['String']['input'];
+}>;
+
+
+export type DashboardGiftItemsQuery = { __typename?: 'Query', giftItems: { __typename?: 'GiftItemConnection', nodes: Array<{ __typename?: 'GiftItem', id: string, name: string, kind: GiftItemKind, inventory?: number | null, price: { __typename?: 'Money', amount: number, currency: string } }> } };
+
+export type DashboardGiftSendUpdatedSubscriptionVariables = Exact<{
+  programId: Scalars['ID']['input'];
+}>;
+
+
+export type DashboardGiftSendUpdatedSubscription = { __typename?: 'Subscription', giftSendUpdated: { __typename?: 'GiftSend', id: string, status: GiftSendStatus, reason: GiftSendReason, createdAt: string, amount: { __typename?: 'Money', amount: number, currency: string }, advocate: { __typename?: 'Advocate', id: string, name: string, email: string }, item: { __typename?: 'GiftItem', id: string, name: string } } };
+
+export type DashboardGiftSendFragment = { __typename?: 'GiftSend', id: string, status: GiftSendStatus, reason: GiftSendReason, createdAt: string, amount: { __typename?: 'Money', amount: number, currency: string }, advocate: { __typename?: 'Advocate', id: string, name: string, email: string }, item: { __typename?: 'GiftItem', id: string, name: string } };
+
+export type DashboardGiftSendsQueryVariables = Exact<{
+  first: Scalars['Int']['input'];
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<GiftSendFilterInput>;
+}>;
+
+
+export type DashboardGiftSendsQuery = { __typename?: 'Query', giftSends: { __typename?: 'GiftSendConnection', totalCount: number, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null }, nodes: Array<{ __typename?: 'GiftSend', id: string, status: GiftSendStatus, reason: GiftSendReason, createdAt: string, amount: { __typename?: 'Money', amount: number, currency: string }, advocate: { __typename?: 'Advocate', id: string, name: string, email: string }, item: { __typename?: 'GiftItem', id: string, name: string } }> } };
+
+export type DashboardPendingMilestonesQueryVariables = Exact<{
+  programId: Scalars['ID']['input'];
+  first?: InputMaybe<Scalars['Int']['input']>;
+}>;
+
+
+export type DashboardPendingMilestonesQuery = { __typename?: 'Query', milestones: { __typename?: 'MilestoneConnection', totalCount: number, nodes: Array<{ __typename?: 'Milestone', id: string, kind: MilestoneKind, status: MilestoneStatus, occurredAt: string, evidenceUrl?: string | null, note?: string | null, advocate: { __typename?: 'Advocate', id: string, name: string } }> } };
+
+export type DashboardProgramStatsQueryVariables = Exact<{
+  programId: Scalars['ID']['input'];
+  from: Scalars['DateTime']['input'];
+  to: Scalars['DateTime']['input'];
+  interval: StatsInterval;
+}>;
+
+
+export type DashboardProgramStatsQuery = { __typename?: 'Query', programStats: { __typename?: 'ProgramStats', from: string, to: string, interval: StatsInterval, period: { __typename?: 'StatsWindow', start: string, end: string, advocates: { __typename?: 'AdvocateCounts', total: number, active: number, lapsed: number, invited: number, optedOut: number, new: number, participating: number }, milestones: { __typename?: 'MilestoneCounts', recorded: number, submitted: number, approved: number, pointsAwarded: number }, referrals: { __typename?: 'ReferralFunnel', clicks: number, signups: number, conversions: number, clickToSignupRate: number, referredRevenue: Array<{ __typename?: 'CurrencyAmount', currency: string, amount: number }> }, gifts: { __typename?: 'GiftCounts', offered: number, swapped: number, redeemed: number, donated: number, declined: number, expired: number, cancelled: number, fulfilled: number, failed: number, redemptionRate: number }, budget: Array<{ __typename?: 'BudgetStats', currency: string, total: number, spent: number, spentToDate: number, reserved: number, remaining: number }> }, series: Array<{ __typename?: 'StatsWindow', start: string, end: string, advocates: { __typename?: 'AdvocateCounts', total: number, active: number, lapsed: number, invited: number, optedOut: number, new: number, participating: number }, milestones: { __typename?: 'MilestoneCounts', recorded: number, submitted: number, approved: number, pointsAwarded: number }, referrals: { __typename?: 'ReferralFunnel', clicks: number, signups: number, conversions: number, clickToSignupRate: number, referredRevenue: Array<{ __typename?: 'CurrencyAmount', currency: string, amount: number }> }, gifts: { __typename?: 'GiftCounts', offered: number, swapped: number, redeemed: number, donated: number, declined: number, expired: number, cancelled: number, fulfilled: number, failed: number, redemptionRate: number }, budget: Array<{ __typename?: 'BudgetStats', currency: string, total: number, spent: number, spentToDate: number, reserved: number, remaining: number }> }>, topByPoints: Array<{ __typename?: 'PointsLeader', rank: number, points: number, milestones: number, advocate: { __typename?: 'Advocate', id: string, name: string } }> } };
+
+export type DashboardStatsWindowFragment = { __typename?: 'StatsWindow', start: string, end: string, advocates: { __typename?: 'AdvocateCounts', total: number, active: number, lapsed: number, invited: number, optedOut: number, new: number, participating: number }, milestones: { __typename?: 'MilestoneCounts', recorded: number, submitted: number, approved: number, pointsAwarded: number }, referrals: { __typename?: 'ReferralFunnel', clicks: number, signups: number, conversions: number, clickToSignupRate: number, referredRevenue: Array<{ __typename?: 'CurrencyAmount', currency: string, amount: number }> }, gifts: { __typename?: 'GiftCounts', offered: number, swapped: number, redeemed: number, donated: number, declined: number, expired: number, cancelled: number, fulfilled: number, failed: number, redemptionRate: number }, budget: Array<{ __typename?: 'BudgetStats', currency: string, total: number, spent: number, spentToDate: number, reserved: number, remaining: number }> };
+
+export type DashboardStatsFragment = { __typename?: 'ProgramStats', from: string, to: string, interval: StatsInterval, period: { __typename?: 'StatsWindow', start: string, end: string, advocates: { __typename?: 'AdvocateCounts', total: number, active: number, lapsed: number, invited: number, optedOut: number, new: number, participating: number }, milestones: { __typename?: 'MilestoneCounts', recorded: number, submitted: number, approved: number, pointsAwarded: number }, referrals: { __typename?: 'ReferralFunnel', clicks: number, signups: number, conversions: number, clickToSignupRate: number, referredRevenue: Array<{ __typename?: 'CurrencyAmount', currency: string, amount: number }> }, gifts: { __typename?: 'GiftCounts', offered: number, swapped: number, redeemed: number, donated: number, declined: number, expired: number, cancelled: number, fulfilled: number, failed: number, redemptionRate: number }, budget: Array<{ __typename?: 'BudgetStats', currency: string, total: number, spent: number, spentToDate: number, reserved: number, remaining: number }> }, series: Array<{ __typename?: 'StatsWindow', start: string, end: string, advocates: { __typename?: 'AdvocateCounts', total: number, active: number, lapsed: number, invited: number, optedOut: number, new: number, participating: number }, milestones: { __typename?: 'MilestoneCounts', recorded: number, submitted: number, approved: number, pointsAwarded: number }, referrals: { __typename?: 'ReferralFunnel', clicks: number, signups: number, conversions: number, clickToSignupRate: number, referredRevenue: Array<{ __typename?: 'CurrencyAmount', currency: string, amount: number }> }, gifts: { __typename?: 'GiftCounts', offered: number, swapped: number, redeemed: number, donated: number, declined: number, expired: number, cancelled: number, fulfilled: number, failed: number, redemptionRate: number }, budget: Array<{ __typename?: 'BudgetStats', currency: string, total: number, spent: number, spentToDate: number, reserved: number, remaining: number }> }>, topByPoints: Array<{ __typename?: 'PointsLeader', rank: number, points: number, milestones: number, advocate: { __typename?: 'Advocate', id: string, name: string } }> };
+
+export type DashboardProgramStatsUpdatedSubscriptionVariables = Exact<{
+  programId: Scalars['ID']['input'];
+  from: Scalars['DateTime']['input'];
+  to: Scalars['DateTime']['input'];
+  interval: StatsInterval;
+}>;
+
+
+export type DashboardProgramStatsUpdatedSubscription = { __typename?: 'Subscription', programStatsUpdated: { __typename?: 'ProgramStats', from: string, to: string, interval: StatsInterval, period: { __typename?: 'StatsWindow', start: string, end: string, advocates: { __typename?: 'AdvocateCounts', total: number, active: number, lapsed: number, invited: number, optedOut: number, new: number, participating: number }, milestones: { __typename?: 'MilestoneCounts', recorded: number, submitted: number, approved: number, pointsAwarded: number }, referrals: { __typename?: 'ReferralFunnel', clicks: number, signups: number, conversions: number, clickToSignupRate: number, referredRevenue: Array<{ __typename?: 'CurrencyAmount', currency: string, amount: number }> }, gifts: { __typename?: 'GiftCounts', offered: number, swapped: number, redeemed: number, donated: number, declined: number, expired: number, cancelled: number, fulfilled: number, failed: number, redemptionRate: number }, budget: Array<{ __typename?: 'BudgetStats', currency: string, total: number, spent: number, spentToDate: number, reserved: number, remaining: number }> }, series: Array<{ __typename?: 'StatsWindow', start: string, end: string, advocates: { __typename?: 'AdvocateCounts', total: number, active: number, lapsed: number, invited: number, optedOut: number, new: number, participating: number }, milestones: { __typename?: 'MilestoneCounts', recorded: number, submitted: number, approved: number, pointsAwarded: number }, referrals: { __typename?: 'ReferralFunnel', clicks: number, signups: number, conversions: number, clickToSignupRate: number, referredRevenue: Array<{ __typename?: 'CurrencyAmount', currency: string, amount: number }> }, gifts: { __typename?: 'GiftCounts', offered: number, swapped: number, redeemed: number, donated: number, declined: number, expired: number, cancelled: number, fulfilled: number, failed: number, redemptionRate: number }, budget: Array<{ __typename?: 'BudgetStats', currency: string, total: number, spent: number, spentToDate: number, reserved: number, remaining: number }> }>, topByPoints: Array<{ __typename?: 'PointsLeader', rank: number, points: number, milestones: number, advocate: { __typename?: 'Advocate', id: string, name: string } }> } };
+
+export type DashboardProgramsQueryVariables = Exact<{
+  first?: InputMaybe<Scalars['Int']['input']>;
+}>;
+
+
+export type DashboardProgramsQuery = { __typename?: 'Query', programs: { __typename?: 'ProgramConnection', totalCount: number, nodes: Array<{ __typename?: 'Program', id: string, name: string, status: ProgramStatus, budget: { __typename?: 'Budget', total: number, currency: string } }> } };
+
+export type DashboardSendGiftMutationVariables = Exact<{
+  input: SendGiftInput;
+}>;
+
+
+export type DashboardSendGiftMutation = { __typename?: 'Mutation', sendGift: { __typename?: 'SendGiftPayload', replayed: boolean, giftSend?: { __typename?: 'GiftSend', id: string, status: GiftSendStatus, advocate: { __typename?: 'Advocate', name: string }, item: { __typename?: 'GiftItem', name: string } } | null, errors: Array<{ __typename?: 'UserError', field?: string | null, code: UserErrorCode, message: string }> } };
+
+export type DashboardViewerQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type DashboardViewerQuery = { __typename?: 'Query', viewer: { __typename?: 'Viewer', role: Role, organization: { __typename?: 'Organization', id: string, name: string } } };
+
 export type DeclineGiftMutationVariables = Exact<{
   input: DeclineGiftInput;
 }>;
