@@ -16,14 +16,23 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from advocacy.tenancy.models import Role
 from tests.conftest import Org
 from tests.fixtures.api import Api
-from tests.fixtures.browser import screenshot_path
+from tests.fixtures.browser import PHONE, screenshot_path
 from tests.fixtures.database import TEST_REDIS_URL_ENV
-from tests.fixtures.processes import running_processes, service_env
+from tests.fixtures.processes import (
+    Process,
+    Processes,
+    advocacy_command,
+    eventually,
+    running_processes,
+    service_env,
+)
+from tests.fixtures.provider_server import free_port
+from tests.web.accessibility import axe_violations
 from tests.web.dashboard_data import PROGRAM, Seeded, seed_dashboard
 
 CHART_DATA = """() => Object.fromEntries(
@@ -35,16 +44,66 @@ NO_SIDEWAYS_SCROLL = "() => document.documentElement.scrollWidth <= window.inner
 GIFT_COLUMNS = ["offered", "redeemed", "donated", "fulfilled", "declined", "expired", "cancelled"]
 
 
+class DashboardServer:
+    """``advocacy serve`` in trusted-documents mode on a port of its own, which a test can
+    stop and start again (the dashboard must reconnect to it)."""
+
+    def __init__(self, processes: Processes, env: dict[str, str]) -> None:
+        self.processes = processes
+        self.env = env
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: Process | None = None
+
+    async def start(self) -> None:
+        command = advocacy_command("serve", "--port", str(self.port))
+        process = self.processes.start("dashboard-api", command, self.env)
+        self.process = process
+
+        async def ready() -> bool:
+            try:
+                async with httpx.AsyncClient(timeout=2) as client:
+                    return (await client.get(f"{self.url}/readyz")).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        await eventually(ready, "the API to be ready", [process])
+
+    def stop(self) -> None:
+        assert self.process is not None
+        self.process.kill()
+
+    async def graphql(self, token: str, name: str, variables: dict[str, Any]) -> Any:
+        """Run one of the dashboard's documents on this server (so its live bus hears it)."""
+        async with httpx.AsyncClient(base_url=self.url) as client:
+            served = (await client.get("/dashboard/operations.json")).json()
+            response = await client.post(
+                "/graphql",
+                json={"query": served[name], "variables": variables},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        body = response.json()
+        assert "errors" not in body, body
+        return body["data"]
+
+
 @pytest.fixture(scope="module")
-async def base_url(database: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
-    """``advocacy serve`` in trusted-documents mode, for this module's tests."""
+async def server(
+    database: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[DashboardServer]:
     env = service_env(database, os.environ[TEST_REDIS_URL_ENV], trusted_documents="true")
-    with running_processes(tmp_path_factory.mktemp("dashboard")) as started:
-        _, url = await started.api(env)
-        async with httpx.AsyncClient(base_url=url) as client:
+    with running_processes(tmp_path_factory.mktemp("dashboard")) as processes:
+        started = DashboardServer(processes, env)
+        await started.start()
+        async with httpx.AsyncClient(base_url=started.url) as client:
             refused = (await client.post("/graphql", json={"query": "{ __typename }"})).json()
         assert refused.get("errors"), f"not in trusted-documents mode: {refused}"
-        yield url
+        yield started
+
+
+@pytest.fixture(scope="module")
+def base_url(server: DashboardServer) -> str:
+    return server.url
 
 
 async def bucket_row(page: Page, chart: str, day: str) -> list[str]:
@@ -66,6 +125,15 @@ async def sign_in(page: Page, base_url: str, token: str) -> None:
     await page.get_by_label("API token").fill(token)
     await page.get_by_role("button", name="Sign in").click()
     await expect(page.locator("#org-name")).to_contain_text("Marketer")
+
+
+async def pick_program(page: Page) -> None:
+    """Pick the seeded program once the one shown first has had its first live update, so the
+    switch cancels subscriptions that wait rather than ones in the middle of a query (which,
+    server-side, can leave a pooled database connection unusable for a later request)."""
+    await expect(page.locator("#stats-updated")).not_to_have_attribute("data-pushes", "0")
+    await page.get_by_label("Program", exact=True).select_option(label=PROGRAM)
+    await expect(page.locator("#stats-updated")).not_to_have_attribute("data-pushes", "0")
 
 
 async def check_seeded_numbers(page: Page, seeded: Seeded) -> None:
@@ -193,7 +261,7 @@ async def test_a_marketer_watches_and_runs_a_program(
     assert await page.evaluate("() => window.location.search + window.location.hash") == ""
     await expect(page.locator("#live-status")).to_have_text("Live")
 
-    await page.get_by_label("Program", exact=True).select_option(label=PROGRAM)
+    await pick_program(page)
     await check_seeded_numbers(page, seeded)
     assert await page.evaluate(NO_SIDEWAYS_SCROLL)
     await page.screenshot(path=screenshot_path("dashboard", "phone-kpis"), full_page=True)
@@ -238,10 +306,74 @@ async def test_a_viewer_sees_the_numbers_but_no_buttons(
     await page.goto(f"{base_url}/dashboard")
     await page.get_by_label("API token").fill(org.tokens[Role.VIEWER])
     await page.get_by_role("button", name="Sign in").click()
-    await page.get_by_label("Program", exact=True).select_option(label=PROGRAM)
+    await pick_program(page)
     await expect_tiles(page, offered="5", points="225")
     await expect(page.locator("#milestones tbody tr")).to_have_count(1)
     await expect(page.get_by_role("button", name="Approve Cleo Patra's case study")).to_have_count(
         0
     )
     await expect(page.locator("#send-gift")).to_be_hidden()
+
+
+async def test_the_dashboard_passes_the_accessibility_rules(
+    browser: Browser, base_url: str, org: Org, marketer: Api, anonymous: Api, job_engine: None
+) -> None:
+    """axe-core (WCAG 2.1 A/AA) on the sign-in form, the filled dashboard and the send form
+    showing a field error, on a phone and on a desktop."""
+    seeded = await seed_dashboard(org, marketer, anonymous)
+    for viewport in (PHONE, {"width": 1280, "height": 800}):
+        context = await browser.new_context(viewport=viewport, bypass_csp=True)
+        page = await context.new_page()
+        await page.emulate_media(reduced_motion="reduce")
+        await page.goto(f"{base_url}/dashboard")
+        await expect(page.get_by_label("API token")).to_be_visible()
+        assert await axe_violations(page) == [], "sign-in"
+        await page.get_by_label("API token").fill(org.tokens[Role.MARKETER])
+        await page.get_by_role("button", name="Sign in").click()
+        await pick_program(page)
+        await expect_tiles(page, offered="5")
+        await expect(page.locator("#sends tbody tr")).to_have_count(5)
+        await expect(page.locator("#milestones tbody tr")).to_have_count(1)
+        assert await axe_violations(page) == [], "dashboard"
+        form = page.locator("#send-gift")
+        await form.get_by_label("Advocate", exact=True).select_option(seeded.advocates["Fay"])
+        await form.get_by_role("button", name="Send gift").click()
+        await expect(page.locator("#send-item-error")).to_be_visible()
+        assert await axe_violations(page) == [], "field errors"
+        await context.close()
+
+
+async def test_the_dashboard_reconnects_and_stays_live(
+    context: BrowserContext,
+    server: DashboardServer,
+    org: Org,
+    marketer: Api,
+    anonymous: Api,
+    job_engine: None,
+) -> None:
+    """The server goes away and comes back: the page says so, reconnects on its own (with
+    backoff), subscribes again, and the next change shows without a reload. (Its own page:
+    the browser logs each refused connection attempt, which the ``page`` fixture would fail.)"""
+    page = await context.new_page()
+    script_errors: list[str] = []
+    page.on("pageerror", lambda error: script_errors.append(str(error)))
+    seeded = await seed_dashboard(org, marketer, anonymous)
+    await sign_in(page, server.url, org.tokens[Role.MARKETER])
+    await pick_program(page)
+    await expect_tiles(page, offered="5")
+    live = page.locator("#live-status")
+    await expect(live).to_have_text("Live")
+    server.stop()
+    await expect(live).to_contain_text("Reconnecting")
+    await server.start()
+    await expect(live).to_have_text("Live", timeout=20_000)
+    send = {
+        "programId": seeded.program_id,
+        "advocateId": seeded.advocates["Ben"],
+        "itemId": seeded.items["Book"],
+    }
+    data = await server.graphql(org.tokens[Role.MARKETER], "DashboardSendGift", {"input": send})
+    assert data["sendGift"]["errors"] == []
+    await expect_tiles(page, offered="6")
+    await expect(page.locator("#sends tbody tr")).to_have_count(6)
+    assert script_errors == []

@@ -6,10 +6,7 @@ const percentFormat = new Intl.NumberFormat(undefined, {
   maximumFractionDigits: 1,
 });
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
-const dateTimeFormat = new Intl.DateTimeFormat(undefined, {
-  dateStyle: "medium",
-  timeStyle: "short",
-});
+const timeFormat = new Intl.DateTimeFormat(undefined, { timeStyle: "medium" });
 const moneyFormats = new Map();
 
 /** 1234 → "1,234". */
@@ -46,8 +43,9 @@ export function date(iso) {
   return iso ? dateFormat.format(new Date(iso)) : "—";
 }
 
-export function dateTime(iso) {
-  return iso ? dateTimeFormat.format(new Date(iso)) : "—";
+/** A moment's local time of day: "10:04:05 AM". */
+export function timeOfDay(moment) {
+  return timeFormat.format(moment);
 }
 
 const utcDateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeZone: "UTC" });

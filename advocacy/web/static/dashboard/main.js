@@ -2,7 +2,7 @@
 // KPIs live, list advocates and gift sends, send gifts, approve milestones.
 
 import { Charts } from "./charts.js";
-import { count, date, humanize, money, utcDays } from "./format.js";
+import { count, date, humanize, money, timeOfDay, utcDays } from "./format.js";
 import { execute, loadDocuments } from "./graphql.js";
 import { PagedList, row, statusBadge } from "./lists.js";
 import { LiveClient } from "./live.js";
@@ -13,6 +13,7 @@ import { stored } from "./session.js";
 import { renderTiles } from "./tiles.js";
 
 const REFRESH_DELAY_MS = 300;
+const ROLLOVER_CHECK_MS = 3_600_000;
 const LIVE_TEXT = {
   connecting: "Connecting…",
   live: "Live",
@@ -31,6 +32,7 @@ const state = {
   statsKey: null,
   live: null,
   stopLive: [],
+  rollover: null,
 };
 
 const charts = new Charts(document);
@@ -100,7 +102,7 @@ const advocatesList = new PagedList({
       action.type = "button";
       action.className = "button small secondary";
       action.textContent = "Send gift";
-      action.setAttribute("aria-label", `Send a gift to ${advocate.name}`);
+      action.setAttribute("aria-label", `Send gift to ${advocate.name}`);
       action.addEventListener("click", () => sendForm.chooseAdvocate(advocate));
     }
     const tr = row(
@@ -288,6 +290,7 @@ async function selectProgram(id) {
 }
 
 function stopLive() {
+  clearTimeout(state.rollover);
   for (const stop of state.stopLive) {
     stop();
   }
@@ -304,11 +307,15 @@ async function showPeriod() {
   state.statsKey = key;
   const days = utcDays(state.period.from, state.period.to);
   $("#period-text").textContent = `Showing ${PERIODS[choice].describe}: ${days} (UTC).`;
+  const updated = $("#stats-updated");
+  updated.textContent = "";
+  updated.dataset.pushes = "0";
   stopLive();
+  watchRollover(choice);
   const variables = { programId: program.id, ...state.period };
   state.stopLive.push(
     keepSubscribed("DashboardProgramStatsUpdated", variables, (data) => {
-      showStats(key, data.programStatsUpdated);
+      showStats(key, data.programStatsUpdated, true);
       scheduleRefresh("milestones", () => milestones.load());
     }),
     keepSubscribed("DashboardGiftSendUpdated", { programId: program.id }, () => {
@@ -317,15 +324,41 @@ async function showPeriod() {
   );
   try {
     const data = await api("DashboardProgramStats", variables);
-    showStats(key, data.programStats);
+    showStats(key, data.programStats, false);
   } catch (error) {
     report(error);
   }
 }
 
-function showStats(key, stats) {
+/** When "the last 30 days" move on (midnight UTC, a new week or month), follow them. */
+function watchRollover(choice) {
+  clearTimeout(state.rollover);
+  const until = Date.parse(state.period.to) - Date.now();
+  state.rollover = setTimeout(
+    () => {
+      if (state.program === null) {
+        return;
+      }
+      if (periodOf(choice).to !== state.period.to) {
+        showPeriod();
+      } else {
+        watchRollover(choice);
+      }
+    },
+    Math.max(1_000, Math.min(until + 1_000, ROLLOVER_CHECK_MS)),
+  );
+}
+
+/** Show `stats` if they are still those of the program and period on screen; `pushed`:
+ * they came over the subscription (counted in #stats-updated's data-pushes). */
+function showStats(key, stats, pushed) {
   if (key !== state.statsKey) {
     return; // an answer for a program or period no longer shown
+  }
+  const updated = $("#stats-updated");
+  updated.textContent = `Updated ${timeOfDay(new Date())}.`;
+  if (pushed) {
+    updated.dataset.pushes = String(Number(updated.dataset.pushes) + 1);
   }
   const currency = state.program.budget.currency;
   renderTiles($("#tiles"), stats, currency);
