@@ -8,7 +8,8 @@ import hashlib
 from functools import cache
 from pathlib import Path
 
-OPERATIONS_DIR = Path(__file__).resolve().parents[2] / "frontend-schema" / "operations"
+OPERATIONS_DIR = Path(__file__).parent / "operations"
+"""A link to ``frontend-schema/operations`` in the source tree, so the wheel carries them too."""
 
 
 def document_hash(document: str) -> str:
