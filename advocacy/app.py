@@ -28,6 +28,7 @@ from strawberry.types.unset import UNSET, UnsetType
 from advocacy import jobs
 from advocacy.db import dispose_engine, get_engine, new_session
 from advocacy.engagement.http import unsubscribe
+from advocacy.gifting.link_attempts import attempt_counter
 from advocacy.graphql.context import Context
 from advocacy.graphql.document_transport import DocumentIdGraphQL
 from advocacy.graphql.schema import default_schema
@@ -37,7 +38,6 @@ from advocacy.scheduler import run_scheduler
 from advocacy.tenancy.service import authenticate
 from advocacy.web import dashboard
 from advocacy.web.gift_page import gift_page
-from advocacy.web.rate_limit import attempt_counter
 
 log = logging.getLogger("advocacy.app")
 

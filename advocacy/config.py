@@ -65,10 +65,11 @@ class Settings(BaseSettings):
     budget_low_percent: float = Field(default=10.0, ge=0, le=100)
     """``budget.low`` fires when a program's remaining budget drops below this share."""
 
-    gift_page_attempts: int = Field(default=30, ge=1, le=100_000)
-    """Form posts plus lookups of unknown links one client (by keyed IP hash) may make on the
-    gift page per window; beyond it the page answers 429."""
-    gift_page_window_seconds: int = Field(default=600, ge=1, le=86_400)
+    gift_link_misses: int = Field(default=30, ge=1, le=100_000)
+    """Unknown or unusable gift links one client (keyed IP hash) may try per window, on the
+    gift page and through ``/graphql``; then its gift-link operations are refused until the
+    window ends."""
+    gift_link_window_seconds: int = Field(default=600, ge=1, le=86_400)
 
     clock_offset_days: float = Field(default=0.0, ge=0, le=3650)
     """Demo time: the whole process acts this many days in the future (lapses, nudges, asks,

@@ -6,20 +6,26 @@ prices, stock, provider, budget, other gifts or the marketer's data."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from advocacy.db import utcnow
+from advocacy.errors import ErrorCode
 from advocacy.gifting import redemption_service
+from advocacy.gifting.link_attempts import AttemptCounter, client_fingerprint
 from advocacy.gifting.models import GiftItem as GiftItemModel
 from advocacy.gifting.models import GiftItemKind, GiftSendStatus
 from advocacy.gifting.models import GiftSend as GiftSendModel
 from advocacy.graphql.context import Info
-from advocacy.graphql.errors import UserError
+from advocacy.graphql.errors import ApiError, UserError
 from advocacy.graphql.ids import decode_id, encode_id
 from advocacy.graphql.mutations import mutate_public
 from advocacy.tenancy.models import Organization
+
+RATE_LIMITED = "RATE_LIMITED"
 
 
 @strawberry.type(description="An item as an advocate sees it: no price, stock or provider.")
@@ -151,6 +157,48 @@ async def _payload(info: Info, send: GiftSendModel) -> AdvocateGiftPayload:
     return AdvocateGiftPayload(gift=await advocate_gift(info.context.session, send))
 
 
+@dataclass
+class LinkAttempt:
+    """One client's use of a gift link, for the brake on guessing (``link_attempts``): taken
+    up front, given back when the link turns out to work."""
+
+    counter: AttemptCounter | None
+    client: str
+
+    @classmethod
+    async def begin(cls, info: Info) -> LinkAttempt:
+        """Refuse at once (``RATE_LIMITED``) a client over its limit of misses."""
+        request = info.context.request
+        counter = getattr(request.app.state, "gift_attempts", None) if request else None
+        if counter is None or request is None:  # the schema run outside the app
+            return cls(None, "")
+        client = client_fingerprint(request)
+        if not await counter.take(client):
+            raise ApiError(
+                "too many unknown gift links from this network; try again later", RATE_LIMITED
+            )
+        return cls(counter, client)
+
+    async def worked(self) -> None:
+        """The link was a real one: the attempt doesn't count."""
+        if self.counter is not None:
+            await self.counter.refund(self.client)
+
+    async def settle(self, payload: AdvocateGiftPayload) -> AdvocateGiftPayload:
+        if not any(error.code == ErrorCode.GIFT_LINK_INVALID for error in payload.errors):
+            await self.worked()
+        return payload
+
+
+async def _guarded(
+    info: Info, work: Callable[[AsyncSession], Awaitable[GiftSendModel]]
+) -> AdvocateGiftPayload:
+    """A move on a gift, counted as a miss when the link can't be used."""
+    attempt = await LinkAttempt.begin(info)
+    payload = await mutate_public(info, work, AdvocateGiftPayload, lambda s: _payload(info, s))
+    return await attempt.settle(payload)
+
+
 @strawberry.type
 class AdvocateGiftQuery:
     @strawberry.field(
@@ -158,9 +206,13 @@ class AdvocateGiftQuery:
         "Null when the token matches no gift."
     )
     async def gift(self, info: Info, token: str) -> AdvocateGift | None:
+        attempt = await LinkAttempt.begin(info)
         session = info.context.session
         send = await redemption_service.gift_for_token(session, token)
-        return None if send is None else await advocate_gift(session, send)
+        if send is None:
+            return None  # a miss: the attempt stays counted
+        await attempt.worked()
+        return await advocate_gift(session, send)
 
 
 @strawberry.type
@@ -172,7 +224,7 @@ class AdvocateGiftMutation:
                 session, input.token, _address(input.shipping_address)
             )
 
-        return await mutate_public(info, work, AdvocateGiftPayload, lambda s: _payload(info, s))
+        return await _guarded(info, work)
 
     @strawberry.mutation(description="Change the gift to another option (while OFFERED).")
     async def swap_gift(self, info: Info, input: SwapGiftInput) -> AdvocateGiftPayload:
@@ -180,7 +232,7 @@ class AdvocateGiftMutation:
             item_id = decode_id(input.item_id, "GiftItem", "itemId")
             return await redemption_service.swap_gift(session, input.token, item_id)
 
-        return await mutate_public(info, work, AdvocateGiftPayload, lambda s: _payload(info, s))
+        return await _guarded(info, work)
 
     @strawberry.mutation(description="Give the gift's value to a charity instead.")
     async def donate_gift(self, info: Info, input: DonateGiftInput) -> AdvocateGiftPayload:
@@ -188,11 +240,11 @@ class AdvocateGiftMutation:
             item_id = decode_id(input.item_id, "GiftItem", "itemId")
             return await redemption_service.donate_gift(session, input.token, item_id)
 
-        return await mutate_public(info, work, AdvocateGiftPayload, lambda s: _payload(info, s))
+        return await _guarded(info, work)
 
     @strawberry.mutation(description="Say no thanks; the gift's budget goes back to the program.")
     async def decline_gift(self, info: Info, input: DeclineGiftInput) -> AdvocateGiftPayload:
         async def work(session: AsyncSession) -> GiftSendModel:
             return await redemption_service.decline_gift(session, input.token)
 
-        return await mutate_public(info, work, AdvocateGiftPayload, lambda s: _payload(info, s))
+        return await _guarded(info, work)

@@ -6,8 +6,8 @@ app's own schema. ``GET`` shows the gift in whatever state it is; each form ``PO
 and, when it works, redirects back (so a reload never repeats it); when it doesn't, the page
 comes back with the messages next to the fields and what was typed still in them.
 
-The link token is the credential: it is never logged, it stays out of ``Referer`` headers
-(``no-referrer``), and guessing is slowed by counting each client's posts and unknown links.
+The link token is the credential: it is never logged and it stays out of ``Referer`` headers
+(``no-referrer``); guessing is braked where the operations run (``gifting.link_attempts``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -25,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from advocacy.db import new_session
+from advocacy.graphql.advocate_gift import RATE_LIMITED
 from advocacy.graphql.context import Context
 from advocacy.web import security
 from advocacy.web.documents import operation
@@ -57,9 +57,8 @@ class OperationFailed(Exception):
     """The schema answered with top-level errors: a bug or an outage, not the advocate's input."""
 
 
-@dataclass
-class Outcome:
-    errors: list[dict[str, Any]] = field(default_factory=list)
+class RateLimited(Exception):
+    """The client has tried too many unknown links (``advocacy.gifting.link_attempts``)."""
 
 
 async def run_operation(request: Request, name: str, variables: dict[str, Any]) -> dict[str, Any]:
@@ -78,6 +77,9 @@ async def run_operation(request: Request, name: str, variables: dict[str, Any]) 
         )
     finally:
         await session.close()
+    codes = {(error.extensions or {}).get("code") for error in result.errors or []}
+    if RATE_LIMITED in codes:
+        raise RateLimited
     if result.errors or result.data is None:
         messages = "; ".join(error.message for error in result.errors or [])
         token = request.path_params.get("token")
@@ -136,20 +138,16 @@ def _message_page(request: Request, t: Translator, kind: str, status: int) -> HT
 async def gift_page(request: Request) -> Response:
     token: str = request.path_params["token"]
     t = _translator(request)
-    counter = request.app.state.gift_attempts
-    client = security.client_fingerprint(request)
     try:
         if request.method == "POST":
-            if not await counter.hit(client):
-                return _rate_limited(request, t)
             return await _post(request, token, t)
         gift = await _gift(request, token)
         if gift is None:
-            if not await counter.hit(client):
-                return _rate_limited(request, t)
             return _message_page(request, t, "invalid", 404)
         notice = request.query_params.get("done")
         return _show(request, t, gift, notice=notice if notice in NOTICES else None)
+    except RateLimited:
+        return _rate_limited(request, t)
     except OperationFailed:
         log.exception("the gift page could not be served")
         return HTMLResponse("Something went wrong.", 500, headers=security.PAGE_HEADERS)
@@ -157,7 +155,7 @@ async def gift_page(request: Request) -> Response:
 
 def _rate_limited(request: Request, t: Translator) -> HTMLResponse:
     response = _message_page(request, t, "rate_limited", 429)
-    response.headers["Retry-After"] = str(request.app.state.gift_attempts.window_seconds)
+    response.headers["Retry-After"] = str(request.app.state.gift_attempts.retry_after())
     return response
 
 

@@ -1,6 +1,5 @@
-"""What keeps the gift page safe: strict response headers, CSRF tokens bound to the gift link,
-and a keyed hash of the client's address for rate limiting (the address itself is never kept).
-"""
+"""What keeps the gift page safe: strict response headers and CSRF tokens bound to the gift
+link."""
 
 from __future__ import annotations
 
@@ -19,7 +18,7 @@ GIFT_PAGE_CSP = "; ".join(
         "style-src 'self'",
         # Catalog pictures live on the merchant's own https hosts; no-referrer keeps the link
         # token out of those requests.
-        "img-src 'self' https: data:",
+        "img-src 'self' https:",
         "form-action 'self'",
         "frame-ancestors 'none'",
         "base-uri 'none'",
@@ -72,12 +71,6 @@ def _same_origin(request: Request, origin: str) -> bool:
     public = urlsplit(get_settings().public_url)
     ours = {(public.scheme, public.netloc), (request.url.scheme, request.url.netloc)}
     return (given.scheme, given.netloc) in ours
-
-
-def client_fingerprint(request: Request) -> str:
-    """A keyed hash of the client's IP: enough to count its attempts, useless to recover it."""
-    address = request.client.host if request.client else "unknown"
-    return hmac.new(_key("gift-page client"), address.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def cookie_is_secure(request: Request) -> bool:

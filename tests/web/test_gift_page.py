@@ -227,22 +227,67 @@ async def test_a_csrf_token_of_another_gift_or_browser_is_refused(
     assert await status_of(anonymous, mine) == "OFFERED"
 
 
-async def test_unknown_links_and_posts_are_rate_limited_per_client(
-    configure: Callable[..., None], marketer: Api, org: Org
-) -> None:
-    configure(gift_page_attempts=3, gift_page_window_seconds=600)
+@pytest.fixture
+async def limited_app(configure: Callable[..., None]) -> AsyncIterator[httpx.AsyncClient]:
+    """The app with a limit of 3 misses per client and window, and a client of it."""
+    configure(gift_link_misses=3, gift_link_window_seconds=600)
     app = create_app()
-    gift = await physical_gift(marketer, org)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-        for attempt in range(3):
-            assert (await http.get(f"/gift/guess-{attempt}")).status_code == 404
-        limited = await http.get("/gift/guess-4")
-        assert limited.status_code == 429 and limited.headers["retry-after"] == "600"
-        assert "Too many attempts" in limited.text
-        assert (await http.get(gift.path)).status_code == 200  # its own link still opens
-        assert (await http.post(gift.path, data={"action": "decline"})).status_code == 429
+        yield http
     await app.state.gift_attempts.close()
+
+
+async def test_past_the_limit_of_unknown_links_every_link_is_refused(
+    limited_app: httpx.AsyncClient, marketer: Api, org: Org
+) -> None:
+    """Hits included: otherwise a 200 among the 429s would tell a guesser they found one."""
+    http = limited_app
+    gift = await physical_gift(marketer, org)
+    csrf = csrf_of(await open_page(http, gift))  # opening a real link costs nothing
+    for attempt in range(3):
+        assert (await http.get(f"/gift/guess-{attempt}")).status_code == 404
+    limited = await http.get("/gift/guess-4")
+    assert limited.status_code == 429 and "Too many attempts" in limited.text
+    assert 0 < int(limited.headers["retry-after"]) <= 600
+    assert limited.headers["content-security-policy"].startswith("default-src 'none'")
+    assert (await http.get(gift.path)).status_code == 429
+    assert (await post(http, gift, csrf, action="decline")).status_code == 429
+
+
+async def test_the_api_counts_the_same_misses(
+    limited_app: httpx.AsyncClient, marketer: Api, org: Org
+) -> None:
+    """``gift(token)`` and the moves on /graphql share the page's brake (aliases included)."""
+    http = limited_app
+    gift = await physical_gift(marketer, org)
+    guesses = " ".join(f'g{n}: gift(token: "guess-{n}") {{ status }}' for n in range(4))
+    answer = (await http.post("/graphql", json={"query": f"{{ {guesses} }}"})).json()
+    assert answer["data"]["g0"] is None and answer["data"]["g2"] is None
+    assert answer["errors"][0]["extensions"]["code"] == "RATE_LIMITED"  # the 4th guess
+    real = await http.post(
+        "/graphql", json={"query": GIFT_STATUS, "variables": {"token": gift.token}}
+    )
+    assert real.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    page = await http.get(gift.path)
+    assert page.status_code == 429
+
+
+async def test_refused_moves_count_and_cross_site_posts_do_not(
+    limited_app: httpx.AsyncClient, marketer: Api, org: Org
+) -> None:
+    http = limited_app
+    gift = await physical_gift(marketer, org)
+    csrf = csrf_of(await open_page(http, gift))
+    for _ in range(10):  # another site's forms can't use up an advocate's attempts
+        refused = await http.post(gift.path, data={"action": "decline"})
+        assert refused.status_code == 403
+    assert (await post(http, gift, csrf, action="decline")).status_code == 303
+    for _ in range(2):  # the link is used up now: each move on it is a miss
+        assert (await post(http, gift, csrf, action="decline")).status_code == 409
+    # The third miss reaches the limit: from then on, this client's gift links are refused.
+    assert (await post(http, gift, csrf, action="decline")).status_code == 429
+    assert (await http.get(gift.path)).status_code == 429
 
 
 async def test_the_page_speaks_german_when_asked(
@@ -278,3 +323,22 @@ async def test_the_page_works_in_trusted_documents_mode(
         ad_hoc = await http.post("/graphql", json={"query": GIFT_STATUS, "variables": {}})
         assert ad_hoc.json()["errors"][0]["extensions"]["code"] == "TRUSTED_DOCUMENT_REQUIRED"
     await app.state.gift_attempts.close()
+
+
+async def test_what_marketers_typed_is_shown_as_text_never_as_markup(
+    browser_like: httpx.AsyncClient, marketer: Api, org: Org
+) -> None:
+    ids = await setup(
+        org,
+        name="<script>alert(1)</script>",
+        description='"><img src=x onerror=alert(2)>',
+        image_url='https://img.example/a.png" onerror="alert(3)',
+    )
+    gift = GiftOnOffer(await send_one(marketer, ids, message="<b>hi</b> & bye"), {})
+    page = await open_page(browser_like, gift)
+    assert "<script>alert" not in page and "<img src=x" not in page and "<b>hi" not in page
+    assert (
+        "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+        and "&lt;b&gt;hi&lt;/b&gt; &amp; bye" in page
+    )
+    assert 'onerror="alert(3)' not in page
