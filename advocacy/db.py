@@ -68,6 +68,14 @@ class RequestSession(AsyncSession):
     coroutines at once. Statements queue on a lock instead; loaders keep the count of
     statements small, so the queueing costs nothing measurable. (``scalars`` goes through
     ``execute``, so it is not locked twice.)
+
+    Ending the transaction (``commit``, ``rollback``, ``close``) gives the connection back to
+    the pool, so it waits for the statement in flight too. That statement may belong to a task
+    that outlives the one closing: when an operation is cancelled (a subscriber sends
+    ``complete`` or goes away), ``asyncio.gather`` raises in the operation as soon as one
+    field's task has stopped, while its siblings may still be running a statement or, having
+    been cancelled inside SQLAlchemy, terminating their connection. Handing that connection
+    back then would give the next request a busy or closed connection.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -85,6 +93,18 @@ class RequestSession(AsyncSession):
     async def get(self, *args: Any, **kwargs: Any) -> Any:
         async with self.statement_lock:
             return await super().get(*args, **kwargs)
+
+    async def commit(self) -> None:
+        async with self.statement_lock:
+            await super().commit()
+
+    async def rollback(self) -> None:
+        async with self.statement_lock:
+            await super().rollback()
+
+    async def close(self) -> None:
+        async with self.statement_lock:
+            await super().close()
 
 
 WRITE_INTENT = "advocacy_write_intent"
