@@ -26,8 +26,6 @@ from tests.fixtures.database import TEST_REDIS_URL_ENV
 from tests.fixtures.processes import (
     Process,
     Processes,
-    advocacy_command,
-    eventually,
     running_processes,
     service_env,
 )
@@ -56,18 +54,7 @@ class DashboardServer:
         self.process: Process | None = None
 
     async def start(self) -> None:
-        command = advocacy_command("serve", "--port", str(self.port))
-        process = self.processes.start("dashboard-api", command, self.env)
-        self.process = process
-
-        async def ready() -> bool:
-            try:
-                async with httpx.AsyncClient(timeout=2) as client:
-                    return (await client.get(f"{self.url}/readyz")).status_code == 200
-            except httpx.TransportError:
-                return False
-
-        await eventually(ready, "the API to be ready", [process])
+        self.process, _ = await self.processes.api(self.env, port=self.port)
 
     def stop(self) -> None:
         assert self.process is not None
