@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from typing import Any
 
 import strawberry
@@ -112,8 +113,11 @@ class Subscription:
             period = checked_period(from_, to, interval)
             program = await _program_of_caller(info, program_id)
             yield program_stats_of(info, program, period)
-            async for _ in _program_changes(info, program):
-                yield program_stats_of(info, program, period)
+            # Closed with the subscription, not by the garbage collector later: its bus
+            # subscription (a Redis UNSUBSCRIBE) ends as soon as the subscriber goes.
+            async with aclosing(_program_changes(info, program)) as changes:
+                async for _ in changes:
+                    yield program_stats_of(info, program, period)
 
 
 async def _program_changes(info: Info, program: int) -> AsyncGenerator[None, None]:
