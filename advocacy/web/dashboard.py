@@ -20,6 +20,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from advocacy.web.documents import operations
+from advocacy.web.security import page_headers
 
 WEB_DIR = Path(__file__).resolve().parent
 TEMPLATE = WEB_DIR / "templates" / "dashboard.html"
@@ -38,15 +39,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "base-uri 'none'",
     ]
 )
-PAGE_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Cross-Origin-Opener-Policy": "same-origin",
-    "X-Robots-Tag": "noindex",
-}
+PAGE_HEADERS = page_headers(CONTENT_SECURITY_POLICY)
 ASSET_HEADERS = {
     # Revalidated on every load (ETag → 304), so a deploy is picked up without versioned names.
     "Cache-Control": "no-cache",

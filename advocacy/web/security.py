@@ -1,5 +1,5 @@
-"""What keeps the gift page safe: strict response headers and CSRF tokens bound to the gift
-link."""
+"""What keeps the pages for people safe: strict response headers (the gift page and the
+dashboard) and CSRF tokens bound to the gift link."""
 
 from __future__ import annotations
 
@@ -24,14 +24,23 @@ GIFT_PAGE_CSP = "; ".join(
         "base-uri 'none'",
     ]
 )
-PAGE_HEADERS = {
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
-    "X-Robots-Tag": "noindex, nofollow",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Content-Security-Policy": GIFT_PAGE_CSP,
-}
+
+
+def page_headers(content_security_policy: str) -> dict[str, str]:
+    """What every page for people (the gift page, the dashboard) is served with: never cached,
+    never framed, never indexed, no Referer, no MIME sniffing, and its own CSP."""
+    return {
+        "Cache-Control": "no-store",
+        "Referrer-Policy": "no-referrer",
+        "X-Robots-Tag": "noindex, nofollow",
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Cross-Origin-Opener-Policy": "same-origin",
+        "Content-Security-Policy": content_security_policy,
+    }
+
+
+PAGE_HEADERS = page_headers(GIFT_PAGE_CSP)
 CSRF_COOKIE = "gift_csrf"
 CSRF_FIELD = "csrf"
 
