@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 LOCALES_DIR = Path(__file__).parent / "locales"
 DEFAULT_LANGUAGE = "en"
@@ -58,6 +60,15 @@ class Translator:
 
     def has(self, key: str) -> bool:
         return key in catalogs()[self.language]
+
+    def error(self, error: Mapping[str, Any], *, fallback: str | None = None) -> str:
+        """A payload error (``code``, ``message``) in this language: its code's text, else
+        ``fallback`` (a key given the API's message) or the API's own message."""
+        key = f"error.{error['code']}"
+        if self.has(key):
+            return self(key)
+        message = str(error["message"])
+        return self(fallback, message=message) if fallback else message
 
     def date(self, moment: dt.datetime) -> str:
         catalog = catalogs()[self.language]

@@ -70,3 +70,13 @@ def test_dates_are_written_the_local_way() -> None:
     moment = dt.datetime(2026, 3, 5, 23, 30, tzinfo=dt.UTC)
     assert Translator("en").date(moment) == "5 March 2026"
     assert Translator("de").date(moment) == "5. März 2026"
+
+
+def test_payload_errors_read_in_the_page_language_or_fall_back_to_the_api() -> None:
+    known = {"code": "REQUIRED", "message": "name is required"}
+    unknown = {"code": "BUDGET_EXCEEDED", "message": "the budget ran out"}
+    assert Translator("de").error(known) == "Bitte ausfüllen."
+    assert Translator("en").error(unknown) == "the budget ran out"
+    assert Translator("en").error(unknown, fallback="error.other") == (
+        "Something went wrong: the budget ran out"
+    )
