@@ -4,11 +4,10 @@ be refused (the state-machine matrix), each leaving the send, budget and stock u
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from advocacy.db import unit_of_work
 from advocacy.gifting.models import GiftItemKind, GiftSend, ShippingDetails
@@ -19,6 +18,7 @@ from tests.fixtures.gifting import (
     SentGift,
     assert_ledger_balances,
     budget_of,
+    expire,
     make_item,
     send_one,
     setup,
@@ -244,15 +244,6 @@ async def snapshot(api: Api, sent: SentGift) -> tuple[Any, ...]:
         await budget_of(api, sent.ids["programId"]),
         await stock_of(api, sent.ids["itemId"]),
     )
-
-
-async def expire(sent: SentGift) -> None:
-    async with unit_of_work() as session:
-        await session.execute(
-            update(GiftSend)
-            .where(GiftSend.id == decode_id(sent.send_id, "GiftSend", "id"))  # type: ignore[arg-type]
-            .values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1))
-        )
 
 
 ILLEGAL = [

@@ -3,18 +3,13 @@ ships anywhere, one that ships only to Germany, a charity), and ways to move one
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import update
-
-from advocacy.db import unit_of_work
-from advocacy.gifting.models import GiftItemKind, GiftSend, GiftSendStatus
-from advocacy.graphql.ids import decode_id
+from advocacy.gifting.models import GiftItemKind, GiftSendStatus
 from tests.conftest import Org
 from tests.fixtures.api import Api
-from tests.fixtures.gifting import SentGift, make_item, send_one, setup
+from tests.fixtures.gifting import SentGift, make_item, send_one, setup, update_send
 
 NOTE = "Thank you for the lovely case study!"
 
@@ -56,23 +51,10 @@ async def physical_gift(marketer: Api, org: Org) -> GiftOnOffer:
     return GiftOnOffer(await send_one(marketer, ids, message=NOTE), items)
 
 
-async def _update(sent: SentGift, **values: object) -> None:
-    async with unit_of_work() as session:
-        await session.execute(
-            update(GiftSend)
-            .where(GiftSend.id == decode_id(sent.send_id, "GiftSend", "id"))  # type: ignore[arg-type]
-            .values(**values)
-        )
-
-
-async def expire(sent: SentGift) -> None:
-    await _update(sent, expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1))
-
-
 async def set_status(gift: GiftOnOffer, status: GiftSendStatus) -> None:
     """Put the send straight into ``status``: how the page shows a state, not how one gets
     there (the gifting tests cover that)."""
-    await _update(gift.sent, status=status)
+    await update_send(gift.sent, status=status)
 
 
 def csrf_of(html: str) -> str:

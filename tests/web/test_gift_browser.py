@@ -10,9 +10,10 @@ from advocacy.gifting.models import GiftSendStatus
 from tests.conftest import Org
 from tests.fixtures.api import Api
 from tests.fixtures.browser import PHONE, screenshot_path
+from tests.fixtures.gifting import expire
 from tests.fixtures.processes import Process
 from tests.web.accessibility import axe_violations
-from tests.web.gift_data import NOTE, expire, physical_gift, set_status
+from tests.web.gift_data import NOTE, physical_gift, set_status
 
 STATUS = "query($token: String!) { gift(token: $token) { status item { name } } }"
 

@@ -15,8 +15,8 @@ from advocacy.gifting.models import GiftSendStatus
 from advocacy.graphql.schema import build_schema
 from tests.conftest import Org
 from tests.fixtures.api import Api
-from tests.fixtures.gifting import send_one, setup
-from tests.web.gift_data import NOTE, GiftOnOffer, csrf_of, expire, physical_gift, set_status
+from tests.fixtures.gifting import expire, send_one, setup
+from tests.web.gift_data import NOTE, GiftOnOffer, csrf_of, physical_gift, set_status
 
 GIFT_STATUS = "query($token: String!) { gift(token: $token) { status item { name } } }"
 
