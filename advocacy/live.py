@@ -71,6 +71,11 @@ class LocalBus:
             with contextlib.suppress(RuntimeError):  # that loop has closed
                 loop.call_soon_threadsafe(_offer, inbox, message)
 
+    def listeners(self, channel: str) -> int:
+        """How many subscriptions listen on ``channel`` now."""
+        with self._lock:
+            return len(self._subscribers.get(channel, []))
+
     @contextlib.asynccontextmanager
     async def subscribe(self, channel: str) -> AsyncIterator[asyncio.Queue[Any]]:
         queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=1000)

@@ -11,7 +11,7 @@ from advocacy.tenancy.models import Role
 from tests.conftest import Org
 from tests.fixtures.api import Api
 from tests.fixtures.gifting import send_one, setup
-from tests.fixtures.ws import AsgiWebSocket, Closed
+from tests.fixtures.ws import AsgiWebSocket, Closed, listening
 
 GIFTS = "subscription($p: ID!) { giftSendUpdated(programId: $p) { id status program { id } } }"
 REDEEM = """mutation($token: String!) { redeemGift(input: {token: $token}) { errors { code } } }"""
@@ -34,6 +34,7 @@ async def test_a_marketer_sees_each_change_of_a_programs_gifts(
             )
         )["type"] == "connection_ack"
         await ws.subscribe(GIFTS, {"p": ids["programId"]})
+        await listening(org.id)
         sent = await send_one(marketer, ids)
         offered = await ws.receive()
         assert offered["type"] == "next"
@@ -77,6 +78,7 @@ async def test_revoking_the_token_stops_the_updates(
     async with AsgiWebSocket(app) as ws:  # type: ignore[arg-type]
         assert (await ws.init(org.tokens[Role.VIEWER]))["type"] == "connection_ack"
         await ws.subscribe(GIFTS, {"p": ids["programId"]})
+        await listening(org.id)
         await send_one(marketer, ids)
         assert (await ws.receive())["type"] == "next"
         revoked = await admin(
