@@ -7,8 +7,6 @@ id), so nothing is duplicated.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import random
 from dataclasses import dataclass
 
@@ -17,7 +15,6 @@ from sqlmodel import col, select
 
 from advocacy.advocates import import_service, milestone_service
 from advocacy.advocates.models import MilestoneKind, MilestoneStatus
-from advocacy.config import get_settings
 from advocacy.engagement import service as engagement
 from advocacy.engagement.models import AskPolicy, EngagementPolicy, NudgeChannel
 from advocacy.gifting import catalog_service, redemption_service, send_service
@@ -28,6 +25,7 @@ from advocacy.programs.models import Program, ProgramStatus
 from advocacy.referrals import settings_service
 from advocacy.rules import service as rule_service
 from advocacy.rules.models import GiftRule, RuleTrigger
+from advocacy.signing import Purpose, keyed_hex
 from advocacy.tenancy import service as tenancy_service
 from advocacy.tenancy.models import ApiToken, Organization, Role
 from advocacy.tenancy.principal import system_principal
@@ -140,8 +138,7 @@ class DemoResult:
 def demo_token_secret() -> str:
     """The demo admin token, derived from the secret key so every run can print it again
     without ever storing it."""
-    key = get_settings().secret_key.get_secret_value().encode()
-    return TOKEN_PREFIX + hmac.new(key, b"advocacy demo admin token", hashlib.sha256).hexdigest()
+    return TOKEN_PREFIX + keyed_hex(Purpose.DEMO_TOKEN, "admin")
 
 
 async def _organization(session: AsyncSession) -> Organization:

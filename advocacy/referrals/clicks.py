@@ -9,8 +9,6 @@ hash of the two identifies a visitor for de-duplication and for the signups-per-
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -27,6 +25,7 @@ from advocacy.db import utcnow
 from advocacy.dialect import dialect_name
 from advocacy.reads import fetch_rows
 from advocacy.referrals.models import ReferralClick, ReferralSettings, RevokedReferralCode
+from advocacy.signing import Purpose, id_of_signed_token, keyed_hex, signed_id_token
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{4,32}$")
 CHANNEL_PATTERN = re.compile(r"^[a-z0-9_.-]{1,40}$")
@@ -54,25 +53,27 @@ class ClickOutcome:
 
 
 def visitor_hash(ip: str, user_agent: str) -> str:
-    key = get_settings().secret_key.get_secret_value().encode()
-    return hmac.new(key, f"visitor:{ip}|{user_agent}".encode(), hashlib.sha256).hexdigest()
+    # The user agent is free text, so it goes last.
+    return keyed_hex(Purpose.REFERRAL_VISITOR, f"{ip}|{user_agent}")
+
+
+def _click_signature(digest: bytes) -> str:
+    return digest.hex()[:20]
 
 
 def click_token(click_id: int) -> str:
     """``<id>.<signature>``: lets the shop hand a signup its visitor's click back
     (``recordReferralSignup(clickToken:)``) without being able to invent one."""
-    key = get_settings().secret_key.get_secret_value().encode()
-    signature = hmac.new(key, f"click:{click_id}".encode(), hashlib.sha256).hexdigest()[:20]
-    return f"{click_id}.{signature}"
+    return signed_id_token(Purpose.REFERRAL_CLICK, click_id, _click_signature)
 
 
 def click_id_from_token(token: str | None) -> int | None:
-    if not token or "." not in token or len(token) > 40:
+    """The click a token names, or None when it isn't one of ours (or its id isn't canonical)."""
+    if not token:
         return None
-    raw_id, _ = token.split(".", 1)
-    if not raw_id.isdigit() or int(raw_id) > 2**31 - 1:
-        return None
-    return int(raw_id) if hmac.compare_digest(click_token(int(raw_id)), token) else None
+    return id_of_signed_token(
+        Purpose.REFERRAL_CLICK, token, _click_signature, max_length=40, max_id=2**31 - 1
+    )
 
 
 def with_ref(url: str, code: str, click_id: int | None = None) -> str:

@@ -10,11 +10,9 @@ verifier without a rotation."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 
-from advocacy.config import get_settings
+from advocacy.signing import Purpose, keyed_hex
 
 PREFIX = "whsec_"
 
@@ -24,5 +22,4 @@ def new_salt() -> str:
 
 
 def endpoint_secret(salt: str) -> str:
-    key = get_settings().secret_key.get_secret_value().encode()
-    return PREFIX + hmac.new(key, f"webhook-secret:{salt}".encode(), hashlib.sha256).hexdigest()
+    return PREFIX + keyed_hex(Purpose.WEBHOOK_SECRET, salt)
