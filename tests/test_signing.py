@@ -9,9 +9,13 @@ webhook secrets receivers hold must come out byte for byte the same after an upg
 
 from __future__ import annotations
 
+import datetime as dt
+import time
 from collections.abc import Callable
 
+import orjson
 import pytest
+from standardwebhooks import Webhook
 from starlette.requests import HTTPConnection
 
 from advocacy import signing
@@ -22,6 +26,8 @@ from advocacy.gifting.links import link_token
 from advocacy.referrals.clicks import click_id_from_token, click_token, visitor_hash
 from advocacy.signing import Purpose
 from advocacy.web.security import csrf_token
+from advocacy.webhooks.delivery import body_of, signed_headers
+from advocacy.webhooks.models import WebhookEvent
 from advocacy.webhooks.secrets import endpoint_secret
 
 PINNED_KEY = "pinned-secret-key-for-derivation-tests-0123456789"
@@ -50,6 +56,27 @@ def test_links_tokens_hashes_and_secrets_issued_before_are_unchanged() -> None:
         endpoint_secret(WEBHOOK_SALT)
         == "whsec_22705792e91f53d333e6ab7062db0190094fc0a520714cce7319440f3c15d420"
     )
+
+
+def test_a_webhook_secret_issued_before_verifies_deliveries_both_ways() -> None:
+    """An endpoint created before the Standard Webhooks switch: the secret its receiver holds
+    (the pinned value above, as issued) verifies a delivery signed now with the reference
+    library, and with the old X-Advocacy-Signature recipe."""
+    issued = "whsec_22705792e91f53d333e6ab7062db0190094fc0a520714cce7319440f3c15d420"
+    event = WebhookEvent(
+        id=1,
+        organization_id=1,
+        uid="evt_pinned",
+        type="advocate.created",
+        payload={"email": "pat@example.com"},
+        created_at=dt.datetime(2026, 12, 1, tzinfo=dt.UTC),
+    )
+    body = body_of(event)
+    now = int(time.time())
+    headers = signed_headers(issued, event, 1, body, now)
+    assert Webhook(issued).verify(body, headers) == orjson.loads(body)
+    assert signing.verify(issued, str(now), body, headers["X-Advocacy-Signature"][3:])
+    assert headers["webhook-id"] == headers["X-Advocacy-Event-Id"] == "evt_pinned"
 
 
 @pytest.mark.usefixtures("pinned_key")
