@@ -12,9 +12,8 @@ from collections.abc import Iterable
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-import iso3166
-
 from advocacy.errors import DomainError, DomainErrors, ErrorCode
+from advocacy.reference_data import is_country, is_currency
 
 # Pragmatic address check: one @, a dotted domain, no spaces. RFC 5322 in full accepts
 # addresses no mail system delivers; this refuses typos without refusing real people.
@@ -31,174 +30,12 @@ _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 _REGION = re.compile(r"^[A-Z]{2}$")
 _TAG = re.compile(r"^[a-z0-9][a-z0-9 _-]{0,39}$")
 
-# ISO 4217 codes in active use. Kept here (not a dependency) because the list barely changes
-# and we only need membership.
-CURRENCIES = frozenset(
-    [
-        "AED",
-        "AFN",
-        "ALL",
-        "AMD",
-        "ANG",
-        "AOA",
-        "ARS",
-        "AUD",
-        "AWG",
-        "AZN",
-        "BAM",
-        "BBD",
-        "BDT",
-        "BGN",
-        "BHD",
-        "BIF",
-        "BMD",
-        "BND",
-        "BOB",
-        "BRL",
-        "BSD",
-        "BTN",
-        "BWP",
-        "BYN",
-        "BZD",
-        "CAD",
-        "CDF",
-        "CHF",
-        "CLP",
-        "CNY",
-        "COP",
-        "CRC",
-        "CUP",
-        "CVE",
-        "CZK",
-        "DJF",
-        "DKK",
-        "DOP",
-        "DZD",
-        "EGP",
-        "ERN",
-        "ETB",
-        "EUR",
-        "FJD",
-        "FKP",
-        "GBP",
-        "GEL",
-        "GHS",
-        "GIP",
-        "GMD",
-        "GNF",
-        "GTQ",
-        "GYD",
-        "HKD",
-        "HNL",
-        "HTG",
-        "HUF",
-        "IDR",
-        "ILS",
-        "INR",
-        "IQD",
-        "IRR",
-        "ISK",
-        "JMD",
-        "JOD",
-        "JPY",
-        "KES",
-        "KGS",
-        "KHR",
-        "KMF",
-        "KPW",
-        "KRW",
-        "KWD",
-        "KYD",
-        "KZT",
-        "LAK",
-        "LBP",
-        "LKR",
-        "LRD",
-        "LSL",
-        "LYD",
-        "MAD",
-        "MDL",
-        "MGA",
-        "MKD",
-        "MMK",
-        "MNT",
-        "MOP",
-        "MRU",
-        "MUR",
-        "MVR",
-        "MWK",
-        "MXN",
-        "MYR",
-        "MZN",
-        "NAD",
-        "NGN",
-        "NIO",
-        "NOK",
-        "NPR",
-        "NZD",
-        "OMR",
-        "PAB",
-        "PEN",
-        "PGK",
-        "PHP",
-        "PKR",
-        "PLN",
-        "PYG",
-        "QAR",
-        "RON",
-        "RSD",
-        "RUB",
-        "RWF",
-        "SAR",
-        "SBD",
-        "SCR",
-        "SDG",
-        "SEK",
-        "SGD",
-        "SHP",
-        "SLE",
-        "SOS",
-        "SRD",
-        "SSP",
-        "STN",
-        "SVC",
-        "SYP",
-        "SZL",
-        "THB",
-        "TJS",
-        "TMT",
-        "TND",
-        "TOP",
-        "TRY",
-        "TTD",
-        "TWD",
-        "TZS",
-        "UAH",
-        "UGX",
-        "USD",
-        "UYU",
-        "UZS",
-        "VES",
-        "VND",
-        "VUV",
-        "WST",
-        "XAF",
-        "XCD",
-        "XOF",
-        "XPF",
-        "YER",
-        "ZAR",
-        "ZMW",
-        "ZWL",
-    ]
-)
-
 MAX_AMOUNT_MINOR = 100_000_000_000
 """One billion in major units: a ceiling no advocacy budget reaches, so larger is a typo."""
 
 
 def _is_country(code: str) -> bool:
-    return bool(_REGION.match(code)) and code in iso3166.countries_by_alpha2
+    return bool(_REGION.match(code)) and is_country(code)
 
 
 class Checker:
@@ -342,7 +179,7 @@ class Checker:
         if cleaned is None:
             return None
         code = cleaned.upper()
-        if code not in CURRENCIES:
+        if not is_currency(code):
             self.fail(field, ErrorCode.INVALID, f"{field} must be an ISO 4217 currency code")
             return None
         return code

@@ -6,8 +6,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from iso3166 import countries
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from advocacy.reference_data import country_names
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -32,8 +33,6 @@ def countries_for(ships_to: list[str]) -> list[tuple[str, str]]:
     item ships to, or every country when it ships anywhere."""
     allowed = {code.upper() for code in ships_to}
     pairs = [
-        (country.alpha2, country.apolitical_name)
-        for country in countries
-        if not allowed or country.alpha2 in allowed
+        (code, name) for code, name in country_names().items() if not allowed or code in allowed
     ]
     return sorted(pairs, key=lambda pair: pair[1])
