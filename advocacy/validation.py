@@ -12,17 +12,12 @@ from collections.abc import Iterable
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+from advocacy.email_address import InvalidEmail, normalized_email
 from advocacy.errors import DomainError, DomainErrors, ErrorCode
 from advocacy.reference_data import is_country, is_currency
 
-# Pragmatic address check: one @, a dotted domain, no spaces. RFC 5322 in full accepts
-# addresses no mail system delivers; this refuses typos without refusing real people.
 T = TypeVar("T")
 
-_EMAIL = re.compile(
-    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
-)
 _DOMAIN = re.compile(
     r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$"
 )
@@ -86,13 +81,15 @@ class Checker:
         return cleaned
 
     def email(self, field: str, value: str | None, *, required: bool = True) -> str | None:
+        """An address as it is stored and compared: see ``advocacy.email_address``."""
         cleaned = self.text(field, value, max_length=254, required=required)
         if cleaned is None:
             return None
-        if not _EMAIL.match(cleaned):
-            self.fail(field, ErrorCode.INVALID, f"{field} is not a valid email address")
+        try:
+            return normalized_email(cleaned)
+        except InvalidEmail as invalid:
+            self.fail(field, ErrorCode.INVALID, f"{field} is not a valid email address: {invalid}")
             return None
-        return cleaned.lower()
 
     def url(self, field: str, value: str | None, *, required: bool = False) -> str | None:
         cleaned = self.text(field, value, max_length=2000, required=required)
