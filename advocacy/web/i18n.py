@@ -14,7 +14,7 @@ import json
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -87,8 +87,9 @@ def translator_for(asked: str | None, accept_language: str | None) -> Translator
     return Translator(language)
 
 
-@cache
+@lru_cache(maxsize=512)
 def _locale(identifier: str) -> Locale | None:
+    """babel's locale, parsed once; bounded, since identifiers come from request headers."""
     try:
         return Locale.parse(identifier)
     except (UnknownLocaleError, ValueError):
