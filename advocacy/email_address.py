@@ -14,6 +14,7 @@ delivers ``Ada@`` and ``ada@`` to different people, and duplicates per case woul
 
 from __future__ import annotations
 
+import idna
 from email_validator import EmailNotValidError, validate_email
 
 
@@ -28,3 +29,16 @@ def normalized_email(address: str) -> str:
     except EmailNotValidError as invalid:
         raise InvalidEmail(str(invalid)) from None
     return valid.normalized.lower()
+
+
+def ascii_domain(address: str) -> str:
+    """The domain of a stored address in its ASCII (IDNA) form, ``x@münchen.de`` →
+    ``xn--mnchen-3ya.de``: how domain lists and account domains spell it. A domain IDNA
+    refuses (only in rows older than this check) is returned lower-cased as it is."""
+    domain = address.rsplit("@", 1)[-1].lower()
+    if domain.isascii():
+        return domain
+    try:
+        return idna.encode(domain, uts46=True).decode("ascii")
+    except idna.IDNAError:
+        return domain
