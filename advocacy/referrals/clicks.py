@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import crawleruseragents
 from sqlalchemy import Select, and_, bindparam, exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,11 +30,13 @@ from advocacy.signing import Purpose, id_of_signed_token, keyed_hex, signed_id_t
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{4,32}$")
 CHANNEL_PATTERN = re.compile(r"^[a-z0-9_.-]{1,40}$")
-BOT_PATTERN = re.compile(
-    r"bot|crawl|spider|slurp|preview|facebookexternalhit|embedly|curl|wget|python-|httpx|"
-    r"go-http-client|headless|scrapy|okhttp|java/",
-    re.IGNORECASE,
-)
+USER_AGENT_CACHE_SIZE = 16_384
+"""Verdicts kept, least recently used dropped. Distinct User-Agents are far fewer than clicks
+(a browser build is shared by millions), so nearly every click is a hit: ~0.1 µs instead of
+~175 µs for a browser's string, which has to miss all ~1,500 patterns. Bounded at
+``USER_AGENT_CACHE_SIZE * MAX_CACHED_USER_AGENT`` characters (under 10 MB)."""
+MAX_CACHED_USER_AGENT = 512
+"""Longer User-Agents (no browser sends one) are judged but not cached."""
 COOKIE_NAME = "advocacy_ref"
 
 ADVOCATE = Advocate.__table__  # type: ignore[attr-defined]
@@ -88,7 +91,22 @@ def with_ref(url: str, code: str, click_id: int | None = None) -> str:
 
 
 def is_bot(user_agent: str) -> bool:
-    return not user_agent or bool(BOT_PATTERN.search(user_agent))
+    """A click that isn't a person's: no User-Agent at all (every browser sends one), or one
+    the crawler-user-agents project lists — crawlers, HTTP libraries and link previewers such
+    as WhatsApp, Mastodon or Slack, which fetch a link the moment it is shared. Its patterns are
+    maintained against real traffic; a substring such as "bot" is not (it dropped CUBOT phones
+    and missed WhatsApp). Matching runs ~1,500 patterns, so each verdict is cached."""
+    if not user_agent:
+        return True
+    if len(user_agent) > MAX_CACHED_USER_AGENT:
+        return bool(crawleruseragents.is_crawler(user_agent))
+    return known_user_agent(user_agent)
+
+
+@lru_cache(maxsize=USER_AGENT_CACHE_SIZE)
+def known_user_agent(user_agent: str) -> bool:
+    """``is_bot`` for a User-Agent short enough to cache."""
+    return bool(crawleruseragents.is_crawler(user_agent))
 
 
 def _fallback(landing: str | None, fallback: str | None) -> ClickOutcome:
