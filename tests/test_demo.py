@@ -1,10 +1,12 @@
-"""`make run`'s demo seeding is idempotent."""
+"""`make run`'s demo: seeding is idempotent, the gift link it prints offers swaps and
+donations, its history fills the dashboard's periods, and the server fulfils its gifts."""
 
 from sqlalchemy import func, select
 
 from advocacy.advocates.models import Account, Advocate, Milestone
 from advocacy.db import unit_of_work
 from advocacy.demo import seed_demo
+from advocacy.demo.data import CATALOG
 from advocacy.gifting import redemption_service
 from advocacy.gifting.models import GiftItem, GiftSend, GiftSendStatus
 from advocacy.programs.models import Program
@@ -44,9 +46,9 @@ async def test_seeding_twice_neither_fails_nor_duplicates() -> None:
     assert second.organization_id == first.organization_id
     assert second.token == first.token
     assert await _counts(first.organization_id) == counts
-    assert counts["Advocate"] == 20 and counts["Account"] == 5 and counts["Program"] == 1
+    assert counts["Account"] == 5 and counts["Program"] == 1
     assert counts["ApiToken"] == 1 and counts["Milestone"] >= 20 and counts["approved"] > 0
-    assert counts["GiftItem"] == 4
+    assert counts["GiftItem"] == len(CATALOG)
     assert second.gift_link == first.gift_link  # still open: the same link again
     async with unit_of_work() as session:
         organizations = await session.scalar(
@@ -71,17 +73,34 @@ async def test_the_demo_always_prints_a_gift_link_that_opens_an_offer() -> None:
     async with unit_of_work() as session:
         fresh = await redemption_service.gift_for_token(session, again.gift_link.rsplit("/", 1)[1])
     assert fresh is not None and redemption_service.is_open(fresh)
-    statuses = await _statuses(first.organization_id)
+    thanks = await _statuses(first.organization_id, "demo-thanks-")
     accepted = (GiftSendStatus.REDEEMED, GiftSendStatus.FULFILLING, GiftSendStatus.FULFILLED)
-    assert sum(statuses.get(status, 0) for status in accepted) == 2
-    assert statuses[GiftSendStatus.DECLINED] == 2  # the demo's own and the link we declined
+    assert sum(thanks.get(status, 0) for status in accepted) == 2
+    assert thanks[GiftSendStatus.DECLINED] == 1 and thanks[GiftSendStatus.OFFERED] == 1
+    links = await _statuses(first.organization_id, "demo-link-")
+    assert links == {GiftSendStatus.DECLINED: 1, GiftSendStatus.OFFERED: 1}
 
 
-async def _statuses(organization_id: int) -> dict[str, int]:
+async def _statuses(organization_id: int, key_prefix: str) -> dict[str, int]:
+    """How many of the demo's sends keyed ``key_prefix…`` are in each status."""
     async with unit_of_work() as session:
         rows = await session.execute(
             select(GiftSend.status, func.count())
-            .where(GiftSend.organization_id == organization_id)
+            .where(
+                GiftSend.organization_id == organization_id,
+                GiftSend.idempotency_key.startswith(key_prefix),  # type: ignore[union-attr]
+            )
             .group_by(GiftSend.status)
         )
         return {status: count for status, count in rows.all()}
+
+
+async def test_the_printed_gift_offers_swaps_and_donations() -> None:
+    async with unit_of_work() as session:
+        demo = await seed_demo(session)
+        send = await redemption_service.gift_for_token(session, demo.gift_link.rsplit("/", 1)[1])
+        assert send is not None
+        swaps = await redemption_service.swap_options(session, send, "US")
+        donations = await redemption_service.donation_options(session, send)
+    assert len(swaps) >= 2 and len(donations) >= 2
+    assert all(item.price <= send.original_value for item in [*swaps, *donations])
