@@ -1,6 +1,8 @@
 """`make run`'s demo: seeding is idempotent, the gift link it prints offers swaps and
 donations, its history fills the dashboard's periods, and the server fulfils its gifts."""
 
+from pathlib import Path
+
 from sqlalchemy import func, select
 
 from advocacy.advocates.models import Account, Advocate, Milestone
@@ -12,6 +14,7 @@ from advocacy.gifting.models import GiftItem, GiftSend, GiftSendStatus
 from advocacy.programs.models import Program
 from advocacy.tenancy.models import ApiToken, Organization
 from advocacy.tenancy.service import authenticate
+from tests.fixtures.processes import eventually, running_processes, service_env
 
 
 async def _counts(organization_id: int) -> dict[str, int]:
@@ -104,3 +107,33 @@ async def test_the_printed_gift_offers_swaps_and_donations() -> None:
         donations = await redemption_service.donation_options(session, send)
     assert len(swaps) >= 2 and len(donations) >= 2
     assert all(item.price <= send.original_value for item in [*swaps, *donations])
+
+
+async def test_the_server_fulfils_the_demos_accepted_gifts_when_it_starts(
+    database: str, tmp_path: Path
+) -> None:
+    """`make run` seeds in one process (whose in-memory queue dies with it), then serves: the
+    server's worker must find the gifts accepted meanwhile at once, not after the 5-minute
+    lease of the stuck-send sweep."""
+    async with unit_of_work() as session:
+        demo = await seed_demo(session)
+        waiting = list(
+            await session.scalars(
+                select(GiftSend.id).where(
+                    GiftSend.organization_id == demo.organization_id,
+                    GiftSend.status == GiftSendStatus.REDEEMED,
+                )
+            )
+        )
+    assert waiting  # nothing ran them: their messages went nowhere
+    with running_processes(tmp_path) as processes:
+        api, _ = await processes.api(service_env(database, ""))  # in-memory broker and worker
+
+        async def all_fulfilled() -> bool:
+            async with unit_of_work() as session:
+                rows = await session.scalars(
+                    select(GiftSend.status).where(GiftSend.id.in_(waiting))  # type: ignore[union-attr]
+                )
+                return set(rows) == {GiftSendStatus.FULFILLED}
+
+        await eventually(all_fulfilled, "the demo's accepted gifts to be fulfilled", [api])
