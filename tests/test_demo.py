@@ -1,19 +1,25 @@
 """`make run`'s demo: seeding is idempotent, the gift link it prints offers swaps and
 donations, its history fills the dashboard's periods, and the server fulfils its gifts."""
 
+import datetime as dt
+import uuid
 from pathlib import Path
 
+import httpx
+import pytest
 from sqlalchemy import func, select
 
 from advocacy.advocates.models import Account, Advocate, Milestone
-from advocacy.db import unit_of_work
-from advocacy.demo import seed_demo
+from advocacy.db import unit_of_work, utcnow
+from advocacy.demo import run_demo, seed_demo
 from advocacy.demo.data import CATALOG
 from advocacy.gifting import redemption_service
-from advocacy.gifting.models import GiftItem, GiftSend, GiftSendStatus
+from advocacy.gifting.models import BudgetEntry, GiftItem, GiftSend, GiftSendStatus
+from advocacy.graphql.ids import encode_id
 from advocacy.programs.models import Program
 from advocacy.tenancy.models import ApiToken, Organization
 from advocacy.tenancy.service import authenticate
+from tests.fixtures.api import Api
 from tests.fixtures.processes import eventually, running_processes, service_env
 
 
@@ -137,3 +143,79 @@ async def test_the_server_fulfils_the_demos_accepted_gifts_when_it_starts(
                 return set(rows) == {GiftSendStatus.FULFILLED}
 
         await eventually(all_fulfilled, "the demo's accepted gifts to be fulfilled", [api])
+
+
+STATS = """query($p: ID!, $from: DateTime!, $to: DateTime!) {
+  programStats(programId: $p, from: $from, to: $to, interval: DAY) {
+    period { milestones { approved } referrals { clicks signups conversions }
+             gifts { offered redeemed } budget { spent } }
+    series { gifts { offered } } } }"""
+
+
+@pytest.mark.usefixtures("job_engine")
+async def test_the_history_fills_the_last_7_30_and_90_days_with_an_exact_ledger(
+    client: httpx.AsyncClient,
+) -> None:
+    demo = await run_demo(slug=f"demo-{uuid.uuid4().hex[:8]}")  # its history played here
+    async with unit_of_work() as session:
+        program_id = await session.scalar(
+            select(Program.id).where(Program.organization_id == demo.organization_id)
+        )
+    api = Api(client, demo.token)
+    to = utcnow() + dt.timedelta(minutes=1)
+    for days in (7, 30, 90):
+        stats = (
+            await api(
+                STATS,
+                {
+                    "p": encode_id("Program", program_id or 0),
+                    "from": (to - dt.timedelta(days=days)).isoformat(),
+                    "to": to.isoformat(),
+                },
+            )
+        )["programStats"]
+        period = stats["period"]
+        figures = {
+            "approved milestones": period["milestones"]["approved"],
+            "clicks": period["referrals"]["clicks"],
+            "signups": period["referrals"]["signups"],
+            "conversions": period["referrals"]["conversions"],
+            "gifts offered": period["gifts"]["offered"],
+            "gifts redeemed": period["gifts"]["redeemed"],
+            "spent": period["budget"][0]["spent"],
+        }
+        assert all(figures.values()), (days, figures)
+        busy_days = sum(1 for bucket in stats["series"] if bucket["gifts"]["offered"])
+        assert busy_days >= days // 4, (days, busy_days)  # spread out, not all today
+    async with unit_of_work() as session:
+        program = await session.get_one(Program, program_id)
+        entries = dict(
+            (
+                await session.execute(
+                    select(BudgetEntry.kind, func.sum(BudgetEntry.amount))
+                    .where(BudgetEntry.program_id == program_id)
+                    .group_by(BudgetEntry.kind)
+                )
+            ).all()
+        )
+        open_reservations = await session.scalar(
+            select(func.coalesce(func.sum(GiftSend.reserved_amount), 0)).where(
+                GiftSend.program_id == program_id,
+                GiftSend.status.in_(  # type: ignore[attr-defined]
+                    [GiftSendStatus.OFFERED, GiftSendStatus.REDEEMED, GiftSendStatus.FULFILLING]
+                ),
+            )
+        )
+        backdated = await session.scalar(
+            select(func.count())
+            .select_from(GiftSend)
+            .where(
+                GiftSend.program_id == program_id,
+                GiftSend.status == GiftSendStatus.FULFILLED,
+                GiftSend.fulfilled_at < utcnow() - dt.timedelta(days=30),  # type: ignore[operator]
+            )
+        )
+    assert entries["SPEND"] == program.budget_spent > 0
+    assert entries["RESERVE"] - entries["RELEASE"] - entries["SPEND"] == program.budget_reserved
+    assert program.budget_reserved == open_reservations
+    assert backdated  # fulfilled when they were accepted, not all today

@@ -9,8 +9,8 @@ it does in production. Steps run in time order (a heap), because a step may sche
 ones (a conversion's rewards, a gift's outcome) and offers expire by the clock.
 
 The history is played once per organization, in the seeding's unit of work: all of it or
-nothing. Gifts it accepts are fulfilled after the commit (``fulfil_backdated``), each shortly
-after it was accepted, as a worker would have done then.
+nothing. Gifts it accepts are fulfilled after the commit (``waiting_redemptions``,
+``fulfil_backdated``), each shortly after it was accepted, as a worker would have done then.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from advocacy.advocates.models import Advocate
 from advocacy.db import clock_at, utcnow
@@ -92,8 +92,8 @@ class Timeline:
 async def play_history(
     session: AsyncSession, organization_id: int, program_id: int, advocates: list[Advocate]
 ) -> list[Redemption]:
-    """Play the last ``HISTORY_DAYS`` days once; the gifts accepted, for ``fulfil_backdated``.
-    A second run finds the first history send and does nothing."""
+    """Play the last ``HISTORY_DAYS`` days once; returns the gifts it accepted. A second run
+    finds the first history send and does nothing."""
     played = await session.scalar(
         select(GiftSend.id).where(
             GiftSend.organization_id == organization_id, GiftSend.idempotency_key == FIRST_KEY
@@ -147,6 +147,8 @@ class _Story:
                 advocate = self.rng.choice(self.advocates)
                 moment = self.day(days_ago - self.rng.uniform(0, 0.5))
                 self.timeline.at(moment, self._gift(advocate, self._gift_item()))
+        # Whatever the dice said, this week's funnel shows every stage.
+        self.timeline.at(self.day(6.2), self._click(self.advocates[0], sure=True))
 
     def _gift_item(self) -> GiftItem:
         names = ["Coffee gift card", "Branded mug", "Cookbook of the month", "Branded hoodie"]
@@ -154,7 +156,10 @@ class _Story:
 
     # -- referrals ----------------------------------------------------------------------------
 
-    def _click(self, referrer: Advocate) -> Step:
+    def _click(self, referrer: Advocate, *, sure: bool = False) -> Step:
+        """A visit through ``referrer``'s link; some sign up later (``sure``: this one does,
+        and buys)."""
+
         async def step() -> None:
             visitor = next(self.visitors)
             outcome = await clicks.record_click(
@@ -166,13 +171,13 @@ class _Story:
                 now=utcnow(),
             )
             token = _click_token(outcome.location)
-            if outcome.counted and token is not None and self.rng.random() < 0.35:
-                later = utcnow() + dt.timedelta(hours=self.rng.uniform(0.2, 40))
-                self.timeline.at(later, self._signup(referrer, token))
+            if outcome.counted and token is not None and (sure or self.rng.random() < 0.35):
+                later = utcnow() + dt.timedelta(hours=20 if sure else self.rng.uniform(0.2, 40))
+                self.timeline.at(later, self._signup(referrer, token, sure=sure))
 
         return step
 
-    def _signup(self, referrer: Advocate, click_token: str) -> Step:
+    def _signup(self, referrer: Advocate, click_token: str, *, sure: bool = False) -> Step:
         async def step() -> None:
             number = next(self.friends)
             name = f"{FRIENDS[number % len(FRIENDS)]} Demo{number}"
@@ -185,8 +190,8 @@ class _Story:
                 ),
                 now=utcnow(),
             )
-            if self.rng.random() < 0.5:
-                later = utcnow() + dt.timedelta(days=self.rng.uniform(0.5, 12))
+            if sure or self.rng.random() < 0.5:
+                later = utcnow() + dt.timedelta(days=2 if sure else self.rng.uniform(0.5, 12))
                 self.timeline.at(later, self._conversion(recorded.referral.id or 0, number))
 
         return step
@@ -296,7 +301,25 @@ def _click_token(location: str | None) -> str | None:
     return next(iter(parse_qs(urlsplit(location).query).get("ref_click", [])), None)
 
 
-async def fulfil_backdated(redemptions: tuple[Redemption, ...]) -> int:
+async def waiting_redemptions(
+    session: AsyncSession, organization_id: int, older_than: dt.timedelta = dt.timedelta(hours=1)
+) -> list[Redemption]:
+    """The organization's accepted gifts no worker has taken for over ``older_than``: the
+    history's, or those of a run that stopped before fulfilling them. Gifts accepted just now
+    are left to the worker, as in production."""
+    rows = await session.execute(
+        select(col(GiftSend.id), col(GiftSend.redeemed_at))
+        .where(
+            GiftSend.organization_id == organization_id,
+            GiftSend.status == GiftSendStatus.REDEEMED,
+            col(GiftSend.redeemed_at) < utcnow() - older_than,
+        )
+        .order_by(col(GiftSend.redeemed_at), col(GiftSend.id))
+    )
+    return [Redemption(send_id, at) for send_id, at in rows.all() if send_id and at]
+
+
+async def fulfil_backdated(redemptions: list[Redemption]) -> int:
     """Fulfil the history's accepted gifts, each a few minutes after it was accepted, as the
     worker did then (the same code: claim, provider call keyed by the send, settle). A send a
     worker took meanwhile is left to it; a provider failure leaves it to the worker's retries.

@@ -55,27 +55,25 @@ class DemoResult:
     milestones: int
     gift_link: str
     """An open offer of the branded hoodie: the advocate's page to try."""
-    backdated_redemptions: tuple[history.Redemption, ...] = ()
-    """Gifts the history (played this run) accepted in the past: ``fulfil_backdated`` fulfils
-    them at those times once this unit of work has committed."""
 
 
-def demo_token_secret() -> str:
+def demo_token_secret(slug: str = DEMO_SLUG) -> str:
     """The demo admin token, derived from the secret key so every run can print it again
     without ever storing it."""
     key = get_settings().secret_key.get_secret_value().encode()
-    return TOKEN_PREFIX + hmac.new(key, b"advocacy demo admin token", hashlib.sha256).hexdigest()
+    message = b"advocacy demo admin token" + (b"" if slug == DEMO_SLUG else f":{slug}".encode())
+    return TOKEN_PREFIX + hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
-async def _organization(session: AsyncSession) -> Organization:
-    found = await session.scalar(select(Organization).where(Organization.slug == DEMO_SLUG))
+async def _organization(session: AsyncSession, slug: str) -> Organization:
+    found = await session.scalar(select(Organization).where(Organization.slug == slug))
     if found is not None:
         return found
-    return await tenancy_service.create_organization(session, slug=DEMO_SLUG, name="Demo Co")
+    return await tenancy_service.create_organization(session, slug=slug, name="Demo Co")
 
 
-async def _token(session: AsyncSession, organization_id: int) -> str:
-    secret = demo_token_secret()
+async def _token(session: AsyncSession, organization_id: int, slug: str) -> str:
+    secret = demo_token_secret(slug)
     found = await session.scalar(
         select(ApiToken).where(
             ApiToken.organization_id == organization_id, ApiToken.name == DEMO_TOKEN_NAME
@@ -125,12 +123,13 @@ async def _program(session: AsyncSession, organization_id: int) -> Program:
     )
 
 
-async def seed_demo(session: AsyncSession) -> DemoResult:
+async def seed_demo(session: AsyncSession, slug: str = DEMO_SLUG) -> DemoResult:
+    """The demo organization ``slug`` (another slug: a demo of its own, as tests use)."""
     rng = random.Random(20261123)
-    organization = await _organization(session)
+    organization = await _organization(session, slug)
     assert organization.id is not None
     principal = system_principal(organization.id)
-    token = await _token(session, organization.id)
+    token = await _token(session, organization.id, slug)
     program = await _program(session, organization.id)
     assert program.id is not None
 
@@ -180,10 +179,10 @@ async def seed_demo(session: AsyncSession) -> DemoResult:
     await _referrals(session, organization.id, program.id)
     await _engagement(session, organization.id, program.id)
     by_email = sorted(advocates, key=lambda a: a.email)
-    redemptions = await history.play_history(session, organization.id, program.id, by_email)
+    await history.play_history(session, organization.id, program.id, by_email)
     await _thank_yous(session, organization.id, program.id, [a.id or 0 for a in by_email[:4]])
     link = await _gift_link(session, organization.id, program.id, by_email[0].id or 0)
-    return DemoResult(organization.id, token, len(advocates), milestones, link, tuple(redemptions))
+    return DemoResult(organization.id, token, len(advocates), milestones, link)
 
 
 async def _send(
