@@ -219,3 +219,18 @@ async def test_the_history_fills_the_last_7_30_and_90_days_with_an_exact_ledger(
     assert entries["RESERVE"] - entries["RELEASE"] - entries["SPEND"] == program.budget_reserved
     assert program.budget_reserved == open_reservations
     assert backdated  # fulfilled when they were accepted, not all today
+
+
+async def test_advocacy_demo_run_twice_prints_the_same_token_and_link(database: str) -> None:
+    from tests.test_cli import advocacy
+
+    first = await advocacy(database, "demo")
+    second = await advocacy(database, "demo")
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    assert first.stdout == second.stdout
+    lines = first.stdout.strip().splitlines()
+    assert lines[-1].startswith("adv_") and "/gift/" in lines[-3]
+    async with unit_of_work() as session:
+        principal = await authenticate(session, lines[-1])
+        send = await redemption_service.gift_for_token(session, lines[-3].rsplit("/", 1)[1])
+    assert principal is not None and send is not None and redemption_service.is_open(send)
