@@ -91,20 +91,19 @@ class Timeline:
 
 async def play_history(
     session: AsyncSession, organization_id: int, program_id: int, advocates: list[Advocate]
-) -> list[Redemption]:
-    """Play the last ``HISTORY_DAYS`` days once; returns the gifts it accepted. A second run
-    finds the first history send and does nothing."""
+) -> None:
+    """Play the last ``HISTORY_DAYS`` days once. A second run finds the first history send and
+    does nothing."""
     played = await session.scalar(
         select(GiftSend.id).where(
             GiftSend.organization_id == organization_id, GiftSend.idempotency_key == FIRST_KEY
         )
     )
     if played is not None:
-        return []
+        return
     story = _Story(session, organization_id, program_id, advocates, Timeline(utcnow()))
     await story.plan()
     await story.timeline.play(session)
-    return story.redeemed
 
 
 class _Story:
@@ -124,7 +123,6 @@ class _Story:
         self.principal = system_principal(organization_id)
         self.rng = random.Random(20260904)
         self.items: dict[str, GiftItem] = {}
-        self.redeemed: list[Redemption] = []
         self.visitors = itertools.count(1)
         self.friends = itertools.count(1)
         self.gifts = itertools.count(0)
@@ -266,8 +264,7 @@ class _Story:
                     send = await redemption_service.swap_gift(self.session, token, target.id or 0)
             item = await self.session.get_one(GiftItem, send.item_id)
             address = ADDRESS if item.kind == GiftItemKind.PHYSICAL else None
-            redeemed = await redemption_service.redeem_gift(self.session, token, address)
-            self.redeemed.append(Redemption(redeemed.id or 0, utcnow()))
+            await redemption_service.redeem_gift(self.session, token, address)
 
         return step
 
@@ -280,8 +277,7 @@ class _Story:
             if not charities:
                 return
             charity = self.rng.choice(list(charities))
-            donated = await redemption_service.donate_gift(self.session, token, charity.id or 0)
-            self.redeemed.append(Redemption(donated.id or 0, utcnow()))
+            await redemption_service.donate_gift(self.session, token, charity.id or 0)
 
         return step
 
@@ -319,18 +315,13 @@ async def waiting_redemptions(
     return [Redemption(send_id, at) for send_id, at in rows.all() if send_id and at]
 
 
-async def fulfil_backdated(redemptions: list[Redemption]) -> int:
-    """Fulfil the history's accepted gifts, each a few minutes after it was accepted, as the
-    worker did then (the same code: claim, provider call keyed by the send, settle). A send a
-    worker took meanwhile is left to it; a provider failure leaves it to the worker's retries.
-    Returns how many this call fulfilled."""
-    done = 0
+async def fulfil_backdated(redemptions: list[Redemption]) -> None:
+    """Fulfil accepted gifts, each a few minutes after it was accepted, as the worker did then
+    (the same code: claim, provider call keyed by the send, settle). A send a worker took
+    meanwhile is left to it; a transient provider failure leaves it to the worker's retries."""
     for redemption in redemptions:
         with clock_at(redemption.redeemed_at + dt.timedelta(minutes=3)):
             try:
                 await fulfilment.fulfil(redemption.send_id)
             except fulfilment.RetryLater as error:
                 log.warning("demo: send %d left to the worker: %s", redemption.send_id, error)
-                continue
-        done += 1
-    return done
