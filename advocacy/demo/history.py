@@ -164,8 +164,8 @@ class _Story:
                 self.session,
                 referrer.referral_code,
                 channel=self.rng.choice(CHANNELS),
-                ip=f"198.51.100.{visitor % 250 + 1}",  # TEST-NET-2: documentation addresses
-                user_agent=f"{self.rng.choice(BROWSERS)} demo-visitor/{visitor}",
+                ip=_address(visitor),
+                user_agent=self.rng.choice(BROWSERS),
                 now=utcnow(),
             )
             token = _click_token(outcome.location)
@@ -288,6 +288,12 @@ class _Story:
                 await redemption_service.decline_gift(self.session, token)
 
         return step
+
+
+def _address(visitor: int) -> str:
+    """A distinct documentation address (TEST-NET-2 and -3) for each of 500 visitors."""
+    network = ("198.51.100", "203.0.113")[visitor // 250 % 2]
+    return f"{network}.{visitor % 250 + 1}"
 
 
 def _click_token(location: str | None) -> str | None:
