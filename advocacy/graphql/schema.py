@@ -37,6 +37,7 @@ from advocacy.graphql.programs import ProgramMutation, ProgramQuery
 from advocacy.graphql.referrals import ReferralMutation, ReferralQuery
 from advocacy.graphql.rules import RuleMutation, RuleQuery
 from advocacy.graphql.scalars import SCALAR_MAP
+from advocacy.graphql.suggestions import QuietExecutionContext, QuietValidationCache
 from advocacy.graphql.tenancy import TenancyMutation, TenancyQuery
 from advocacy.graphql.trusted_documents import TrustedDocuments
 from advocacy.graphql.webhooks import WebhookMutation, WebhookQuery
@@ -107,7 +108,10 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
         lambda: AddValidationRules(rules),
         lambda: ParserCache(maxsize=512),
-        lambda: ValidationCache(maxsize=512),
+        # No suggestions where the schema is hidden (they would rebuild it): suggestions.py.
+        (lambda: ValidationCache(maxsize=512))
+        if settings.introspection_enabled
+        else QuietValidationCache,
         lambda: MaskErrors(should_mask_error=should_mask, error_message="internal error"),
     ]
     if settings.trusted_documents:  # after ValidationCache, which sets the validation result
@@ -119,7 +123,9 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         types=list(NODE_TYPES.values()),
         extensions=extensions,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
-        execution_context_class=FastLeafExecutionContext,
+        execution_context_class=(
+            FastLeafExecutionContext if settings.introspection_enabled else QuietExecutionContext
+        ),
     )
     install_lean_resolvers(schema)
     return schema
