@@ -243,7 +243,7 @@ class Checker:
         if len(cleaned) > max_length:
             self.fail(field, ErrorCode.TOO_LONG, f"{field} must be at most {max_length} characters")
             return None
-        if any(ord(ch) < 32 and ch not in "\n\t" for ch in cleaned):
+        if has_control_characters(cleaned):
             self.fail(field, ErrorCode.INVALID, f"{field} contains control characters")
             return None
         return cleaned
@@ -399,3 +399,28 @@ class Checker:
             self.fail(field, ErrorCode.INVALID, f"{field} is not a locale tag such as en or pt-BR")
             return None
         return cleaned.replace("_", "-")
+
+
+# -- text checks shared with the read path (graphql/read_arguments.py) --
+
+MAX_READ_ARGUMENT_LENGTH = 200
+"""The longest string a read argument takes (a search, a tag, an id, a cursor, a token): no
+lookup needs more, and a longer one is a mistake or an attempt to make the database work."""
+
+
+def has_control_characters(value: str) -> bool:
+    """Control characters other than newline and tab: never meant in text, and a NUL is
+    refused by PostgreSQL (an internal error instead of an answer)."""
+    return any(ord(ch) < 32 and ch not in "\n\t" for ch in value)
+
+
+def argument_problem(field: str, value: str, *, max_length: int) -> DomainError | None:
+    """The checks ``Checker.text`` makes, for a value that is looked up rather than stored (a
+    read argument): it is not cleaned, only refused when it can't be meant."""
+    if len(value) > max_length:
+        return DomainError(
+            ErrorCode.TOO_LONG, f"{field} must be at most {max_length} characters", field
+        )
+    if has_control_characters(value):
+        return DomainError(ErrorCode.INVALID, f"{field} contains control characters", field)
+    return None

@@ -34,6 +34,7 @@ from advocacy.graphql.gifting import GiftingMutation, GiftingQuery
 from advocacy.graphql.live import Subscription
 from advocacy.graphql.node import NODE_TYPES, NodeQuery
 from advocacy.graphql.programs import ProgramMutation, ProgramQuery
+from advocacy.graphql.read_arguments import ReadArgumentChecks
 from advocacy.graphql.referrals import ReferralMutation, ReferralQuery
 from advocacy.graphql.rules import RuleMutation, RuleQuery
 from advocacy.graphql.scalars import SCALAR_MAP
@@ -112,6 +113,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         (lambda: ValidationCache(maxsize=512))
         if settings.introspection_enabled
         else QuietValidationCache,
+        ReadArgumentChecks,
         lambda: MaskErrors(should_mask_error=should_mask, error_message="internal error"),
     ]
     if settings.trusted_documents:  # after ValidationCache, which sets the validation result
