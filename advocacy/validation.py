@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Iterable
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -240,6 +241,14 @@ class Checker:
             if required:
                 self.fail(field, ErrorCode.REQUIRED, f"{field} must not be empty")
             return None
+        if not has_visible_character(cleaned):  # blank to the eye, like whitespace
+            if required:
+                self.fail(
+                    field,
+                    ErrorCode.REQUIRED,
+                    f"{field} must contain at least one visible character",
+                )
+            return None
         if len(cleaned) > max_length:
             self.fail(field, ErrorCode.TOO_LONG, f"{field} must be at most {max_length} characters")
             return None
@@ -424,3 +433,21 @@ def argument_problem(field: str, value: str, *, max_length: int) -> DomainError 
     if has_control_characters(value):
         return DomainError(ErrorCode.INVALID, f"{field} contains control characters", field)
     return None
+
+
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp", "Mn", "Me"})
+"""Controls, format characters (U+200B zero width space, U+202E right-to-left override, U+FEFF),
+surrogates, private use, unassigned, separators and lone combining marks: none draws a glyph
+of its own."""
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+"""Hangul fillers and the blank Braille pattern: letters or symbols by category, blank on the
+screen, and a known way to make an "empty" name."""
+
+
+def has_visible_character(value: str) -> bool:
+    """Whether a person would see anything: a required name of only U+200B is as empty as one
+    of only spaces."""
+    return any(
+        unicodedata.category(ch) not in _INVISIBLE_CATEGORIES and ch not in _BLANK_LETTERS
+        for ch in value
+    )
