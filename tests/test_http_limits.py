@@ -12,6 +12,7 @@ from starlette.types import Message
 
 from advocacy.app import create_app
 from advocacy.config import get_settings
+from advocacy.graphql.document_limits import MAX_DOCUMENT_CHARS
 from tests.conftest import Org
 from tests.fixtures.api import Api
 
@@ -163,10 +164,29 @@ async def test_twenty_megabytes_of_variables_are_refused(http: httpx.AsyncClient
 
 
 async def test_a_body_just_under_the_cap_is_executed(http: httpx.AsyncClient) -> None:
-    padding = " " * (get_settings().max_body_bytes - 100)
-    response = await http.post("/graphql", json={"query": "{ __typename" + padding + "}"})
+    padding = "x" * (get_settings().max_body_bytes - 100)
+    response = await http.post(
+        "/graphql", json={"query": "{ __typename }", "variables": {"unused": padding}}
+    )
     assert response.status_code == 200, response.text
     assert response.json()["data"] == {"__typename": "Query"}
+
+
+async def test_a_long_document_is_refused_before_it_is_parsed(
+    http: httpx.AsyncClient, viewer: Api
+) -> None:
+    """A 900 kB string literal fits in the body, but lexing it costs a dozen trivial queries:
+    the document's length is refused first (data belongs in variables)."""
+    headers = {"Authorization": f"Bearer {viewer.token}"}
+    literal = '{ accounts(search: "' + "x" * 900_000 + '") { totalCount } }'
+    response = await http.post("/graphql", json={"query": literal}, headers=headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["data"] is None
+    assert "longer than 65536 characters" in body["errors"][0]["message"]
+    commented = "{ __typename }\n" + "#" * (MAX_DOCUMENT_CHARS - 20)
+    response = await http.post("/graphql", json={"query": commented}, headers=headers)
+    assert response.json() == {"data": {"__typename": "Query"}}
 
 
 async def test_a_streamed_body_is_refused_after_at_most_the_cap(http: httpx.AsyncClient) -> None:

@@ -27,6 +27,7 @@ from advocacy.graphql.advocate_gift import AdvocateGiftMutation, AdvocateGiftQue
 from advocacy.graphql.advocates import AdvocateMutation, AdvocateQuery
 from advocacy.graphql.analytics import AnalyticsQuery
 from advocacy.graphql.asks import AskMutation, AskQuery
+from advocacy.graphql.document_limits import MaxDocumentLength
 from advocacy.graphql.engagement import EngagementMutation, EngagementQuery
 from advocacy.graphql.errors import ApiError, log, should_mask
 from advocacy.graphql.execution import FastLeafExecutionContext, install_lean_resolvers
@@ -106,6 +107,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or get_settings()
     rules = _validation_rules(settings)
     extensions: list[Callable[[], SchemaExtension]] = [
+        MaxDocumentLength,  # first: before anything lexes the document
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
         lambda: AddValidationRules(rules),
         lambda: ParserCache(maxsize=512),

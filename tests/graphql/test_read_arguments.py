@@ -52,7 +52,7 @@ REPORTED = [
 
 
 @pytest.mark.parametrize(("field", "type_", "argument", "_"), REPORTED)
-@pytest.mark.parametrize("value", [NUL, TOO_LONG, "z" * 1_000_000], ids=["nul", "201", "1MB"])
+@pytest.mark.parametrize("value", [NUL, TOO_LONG, "z" * 60_000], ids=["nul", "201", "60kB"])
 async def test_a_bad_read_argument_is_bad_user_input(
     viewer: Api, field: str, type_: str, argument: str, _: str, value: str
 ) -> None:
