@@ -11,10 +11,12 @@ import pytest
 from starlette.types import Message
 
 from advocacy.app import create_app
-from advocacy.config import get_settings
+from advocacy.config import Settings, get_settings
 from advocacy.graphql.document_limits import MAX_DOCUMENT_CHARS
+from advocacy.graphql.schema import build_schema
 from tests.conftest import Org
 from tests.fixtures.api import Api
+from tests.fixtures.ws import AsgiWebSocket, Closed
 
 JSON = {"content-type": "application/json"}
 
@@ -261,11 +263,18 @@ async def test_the_cap_is_a_setting(configure: Any, org: Org) -> None:
 
 
 async def test_a_subscription_message_over_the_cap_closes_the_socket(viewer: Api) -> None:
-    from tests.fixtures.ws import AsgiWebSocket, Closed
-
     async with AsgiWebSocket(create_app()) as ws:
         assert (await ws.init(viewer.token))["type"] == "connection_ack"
         await ws.subscribe("subscription { __typename }", {"v": "x" * over_the_cap()})
         with pytest.raises(Closed) as closed:
             await ws.receive()
         assert closed.value.code == 1009
+
+
+async def test_a_browser_visit_without_graphiql_is_a_json_404() -> None:
+    """Trusted-documents mode has no GraphiQL; the visit is told so in JSON, like the rest."""
+    app = create_app(build_schema(Settings(trusted_documents=True)))
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        response = await http.get("/graphql", headers={"accept": "text/html"})
+    assert_json_error(response, 404, "NOT_FOUND")

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from graphql import (
@@ -189,15 +188,28 @@ class _Walk:
         self.selections(node.selection_set, get_named_type(definition.type))
 
 
-@lru_cache(maxsize=512)
+_plans: dict[tuple[int, int, str | None], tuple[GraphQLSchema, DocumentNode, _Plan]] = {}
+"""By document identity (ParserCache hands out the same document for the same text; hashing
+one hashes its whole tree), per schema; both are kept so their ids can't be reused."""
+_MAX_PLANS = 512
+
+
 def _plan(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None) -> _Plan:
+    key = (id(schema), id(document), operation_name)
+    cached = _plans.get(key)
+    if cached is not None and cached[0] is schema and cached[1] is document:
+        return cached[2]
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     walk = _Walk(schema, document)
     for operation in operations:
         if operation_name is None or (operation.name and operation.name.value == operation_name):
             walk.operation(operation)
             break
-    return _Plan(tuple(walk.problems), tuple(walk.uses))
+    plan = _Plan(tuple(walk.problems), tuple(walk.uses))
+    if len(_plans) >= _MAX_PLANS:
+        _plans.clear()
+    _plans[key] = (schema, document, plan)
+    return plan
 
 
 def read_argument_errors(
