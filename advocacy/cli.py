@@ -111,6 +111,9 @@ def serve(
         log_level=settings.log_level.lower(),
         access_log=False,
         proxy_headers=True,
+        # Subscription messages over the body cap are refused by uvicorn as they arrive, not
+        # buffered up to its 16 MiB default first (the app checks them too: http_limits).
+        ws_max_size=settings.max_body_bytes,
     )
 
 

@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     graphql_max_depth: int = Field(default=10, ge=2, le=50)
     graphql_max_tokens: int = Field(default=2000, ge=50, le=100_000)
     graphql_max_aliases: int = Field(default=15, ge=1, le=1000)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, le=1_073_741_824)
+    """The largest ``/graphql`` request body (and query string, and subscription message); a
+    larger one is refused with 413 before it is read."""
     graphql_introspection: bool | None = None
     """``None`` means: on in development, off in production."""
     trusted_documents: bool = False

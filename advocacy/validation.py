@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Iterable
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -72,10 +73,18 @@ class Checker:
             if required:
                 self.fail(field, ErrorCode.REQUIRED, f"{field} must not be empty")
             return None
+        if not has_visible_character(cleaned):  # blank to the eye, like whitespace
+            if required:
+                self.fail(
+                    field,
+                    ErrorCode.REQUIRED,
+                    f"{field} must contain at least one visible character",
+                )
+            return None
         if len(cleaned) > max_length:
             self.fail(field, ErrorCode.TOO_LONG, f"{field} must be at most {max_length} characters")
             return None
-        if any(ord(ch) < 32 and ch not in "\n\t" for ch in cleaned):
+        if has_control_characters(cleaned):
             self.fail(field, ErrorCode.INVALID, f"{field} contains control characters")
             return None
         return cleaned
@@ -233,3 +242,46 @@ class Checker:
             self.fail(field, ErrorCode.INVALID, f"{field} is not a locale tag such as en or pt-BR")
             return None
         return cleaned.replace("_", "-")
+
+
+# -- text checks shared with the read path (graphql/read_arguments.py) --
+
+MAX_READ_ARGUMENT_LENGTH = 200
+"""The longest string a read argument takes (a search, a tag, an id, a cursor, a token): no
+lookup needs more, and a longer one is a mistake or an attempt to make the database work."""
+
+
+def has_control_characters(value: str) -> bool:
+    """Control characters other than newline and tab: never meant in text, and a NUL is
+    refused by PostgreSQL (an internal error instead of an answer)."""
+    return any(ord(ch) < 32 and ch not in "\n\t" for ch in value)
+
+
+def argument_problem(field: str, value: str, *, max_length: int) -> DomainError | None:
+    """The checks ``Checker.text`` makes, for a value that is looked up rather than stored (a
+    read argument): it is not cleaned, only refused when it can't be meant."""
+    if len(value) > max_length:
+        return DomainError(
+            ErrorCode.TOO_LONG, f"{field} must be at most {max_length} characters", field
+        )
+    if has_control_characters(value):
+        return DomainError(ErrorCode.INVALID, f"{field} contains control characters", field)
+    return None
+
+
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp", "Mn", "Me"})
+"""Controls, format characters (U+200B zero width space, U+202E right-to-left override, U+FEFF),
+surrogates, private use, unassigned, separators and lone combining marks: none draws a glyph
+of its own."""
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+"""Hangul fillers and the blank Braille pattern: letters or symbols by category, blank on the
+screen, and a known way to make an "empty" name."""
+
+
+def has_visible_character(value: str) -> bool:
+    """Whether a person would see anything: a required name of only U+200B is as empty as one
+    of only spaces."""
+    return any(
+        unicodedata.category(ch) not in _INVISIBLE_CATEGORIES and ch not in _BLANK_LETTERS
+        for ch in value
+    )
