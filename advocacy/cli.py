@@ -190,8 +190,9 @@ def run_periodic(
         ),
     ] = 0.0,
 ) -> None:
-    """Run every periodic job once, here, and what they enqueue (emails, gift rules,
-    fulfilment), then exit. With --advance-days the clock moves forward for this run: in the
+    """Run every periodic job once, here, one after the other in their fixed order (lapses
+    before asks: advocacy.scheduler.periodic_chains), each with what it enqueues (emails, gift
+    rules, fulfilment), then exit. With --advance-days the clock moves forward for this run: in the
     demo, advocates lapse, nudges and gifts go out, asks come due."""
     import os
 
