@@ -1,24 +1,18 @@
 # One image for the API, the workers and the scheduler; its entry point is `advocacy`:
 #   docker run IMAGE serve --host 0.0.0.0 | worker | scheduler | migrate | token create ...
-# The dashboard's chart library, from the same npm lock `make web` uses.
-FROM node:20-slim AS web
-WORKDIR /src
-COPY package.json package-lock.json .npmrc ./
-RUN npm ci --omit=dev --loglevel=error
-
 FROM python:3.11-slim AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 WORKDIR /src
 RUN python -m venv /opt/venv && /opt/venv/bin/pip install "uv==0.13.9"
 COPY requirements.lock ./
 RUN /opt/venv/bin/uv pip sync --python /opt/venv/bin/python requirements.lock
-# The wheel carries the migrations (setup.py copies them into the package) and the operations
-# of frontend-schema/ (advocacy/web/operations links there): nothing is read from /src later.
+# The wheel carries the migrations (setup.py copies them into the package), the operations of
+# frontend-schema/ (advocacy/web/operations links there) and the committed front-end files of
+# advocacy/web/static/vendor/ (make vendor): nothing is read from /src later, and no Node.
 COPY pyproject.toml setup.py MANIFEST.in README.md ./
 COPY migrations ./migrations
 COPY frontend-schema/operations ./frontend-schema/operations
 COPY advocacy ./advocacy
-COPY --from=web /src/node_modules/chart.js/dist/chart.umd.min.js ./advocacy/web/static/vendor/
 RUN /opt/venv/bin/uv pip install --python /opt/venv/bin/python --no-deps .
 
 FROM python:3.11-slim AS runtime

@@ -6,21 +6,26 @@ installed package can supply the migrations or the front-end files)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.fixtures.database import TEST_DATABASE_URL_ENV, is_postgres
+from tests.fixtures.provider_server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -165,3 +170,50 @@ async def test_advocacy_migrate_from_the_wheel_builds_an_empty_postgres_database
     heads = [path.name.split("_", 1)[0] for path in (ROOT / "migrations" / "versions").glob("*.py")]
     assert version == max(heads)
     assert {"organization", "advocate", "gift_send"} <= tables
+
+
+def test_the_installed_package_serves_the_dashboard_charts_and_graphiql(
+    installed: Installed,
+) -> None:
+    """A pip-installed deployment serves the vendored front-end files (the dashboard's charts
+    were a 404 when they came from `make web`) and a working GraphiQL page."""
+    from advocacy.web.vendored import FILES, VENDOR_DIR
+
+    vendor = installed.site_packages / "advocacy" / "web" / "static" / "vendor"
+    for item in FILES:
+        assert (vendor / item.name).read_bytes() == (VENDOR_DIR / item.name).read_bytes()
+    database = installed.scratch / "served.db"
+    env = installed.env(database_url=f"sqlite+aiosqlite:///{database}")
+    run(installed.bin / "advocacy", "migrate", cwd=installed.scratch, env=env)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    command = [str(installed.bin / "advocacy"), "serve", "--port", str(port)]
+    with subprocess.Popen(
+        command, cwd=installed.scratch, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    ) as server:
+        try:
+            wait_until_healthy(base, server)
+            chart = httpx.get(f"{base}/static/vendor/chart.umd.min.js")
+            assert chart.status_code == 200
+            assert chart.content == (VENDOR_DIR / "chart.umd.min.js").read_bytes()
+            page = httpx.get(f"{base}/graphql", headers={"accept": "text/html"})
+            assert page.status_code == 200 and "/static/vendor/graphiql.min.js" in page.text
+            for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', page.text):
+                assert httpx.get(f"{base}{asset}").status_code == 200, asset
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def wait_until_healthy(base: str, server: subprocess.Popen[bytes]) -> None:
+    """Poll /healthz until it answers; fail if the server exits or a minute passes."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            stderr = server.stderr.read().decode() if server.stderr else ""
+            raise AssertionError(f"advocacy serve exited {server.returncode}:\n{stderr}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{base}/healthz").status_code == 200:
+                return
+        time.sleep(0.2)
+    raise AssertionError("advocacy serve did not answer /healthz within a minute")
