@@ -1,5 +1,7 @@
 # Two commands on a fresh machine: `make run` and `make test`. Everything else is for developers.
 PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
@@ -46,11 +48,18 @@ browser:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
-## run: install, migrate an SQLite database under var/, seed the demo, serve on 127.0.0.1:8000
+# The links `make run` prints (and puts in emails) follow HOST and PORT, unless
+# ADVOCACY_PUBLIC_URL is set (in the environment, on the command line or in .env).
+ifeq ($(origin ADVOCACY_PUBLIC_URL)$(shell grep -s '^ADVOCACY_PUBLIC_URL=' .env),undefined)
+run: export ADVOCACY_PUBLIC_URL := http://$(HOST):$(PORT)
+endif
+
+## run: install, migrate an SQLite database under var/, seed the demo, serve on HOST:PORT
+## (default 127.0.0.1:8000; ADVOCACY_PUBLIC_URL follows unless set): make run PORT=8080
 run: install
 	$(BIN)/advocacy migrate
 	$(BIN)/advocacy demo
-	$(BIN)/advocacy serve --host 127.0.0.1 --port 8000
+	$(BIN)/advocacy serve --host $(HOST) --port $(PORT)
 
 ## test: install dev tools, lint, type-check and run the whole test suite
 test: install-dev web browser
