@@ -43,8 +43,9 @@ def fail(message: str) -> None:
 @app.callback()
 def check_settings() -> None:
     """Every command first reads the settings: unfit ones (in production: the development
-    secret key, no public URL) stop it here, in one line."""
-    require_settings()
+    secret key, no public URL) stop it here, in one line. ``--help`` needs no settings."""
+    if "--help" not in sys.argv[1:]:
+        require_settings()
 
 
 def _run(work: Callable[[], Awaitable[T]]) -> T:

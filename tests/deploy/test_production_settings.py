@@ -158,3 +158,9 @@ def test_serving_beyond_this_machine_on_the_development_key_warns(tmp_path: Path
         finally:
             process.kill()
     assert first.startswith("warning: ") and "ADVOCACY_ENVIRONMENT=production" in first
+
+
+def test_help_needs_no_settings(tmp_path: Path) -> None:
+    env = production_env(tmp_path, secret_key=DEV_SECRET_KEY)
+    result = start(advocacy_command("serve", "--help"), env, tmp_path)
+    assert result.returncode == 0 and "--workers" in result.stdout, result.stderr
