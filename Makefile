@@ -96,10 +96,13 @@ migrate: install
 demo: install
 	$(BIN)/advocacy demo
 
-## lock: re-resolve the pinned lock files from pyproject.toml
+## lock: re-resolve the pinned lock files from pyproject.toml, each pin with its files' hashes
+# (installs refuse a download that doesn't match). --no-header keeps this machine's paths and
+# index out of the files. uv keeps the versions already pinned unless pyproject.toml needs others.
+LOCK := $(BIN)/uv pip compile --quiet --no-header --universal --generate-hashes pyproject.toml
 lock: | $(BIN)/uv
-	$(BIN)/uv pip compile --quiet --no-header --universal pyproject.toml -o requirements.lock
-	$(BIN)/uv pip compile --quiet --no-header --universal pyproject.toml --extra dev -o requirements-dev.lock
+	$(LOCK) -o requirements.lock
+	$(LOCK) --extra dev -o requirements-dev.lock
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache node_modules test-artifacts

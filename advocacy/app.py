@@ -34,7 +34,7 @@ from advocacy.graphql.document_transport import DocumentIdGraphQL
 from advocacy.graphql.schema import default_schema
 from advocacy.graphql.trusted_documents import trusted_documents_only
 from advocacy.referrals.http import referral_redirect
-from advocacy.scheduler import run_scheduler
+from advocacy.scheduler import enqueue_start_up_sweep, run_scheduler
 from advocacy.tenancy.service import authenticate
 from advocacy.web import dashboard
 from advocacy.web.gift_page import gift_page
@@ -165,6 +165,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         worker = jobs.start_embedded_worker() if embedded_worker else None
+        if worker is not None:
+            await asyncio.to_thread(enqueue_start_up_sweep)
         stop = asyncio.Event()
         # Embedded: no separate scheduler process, so this one runs the periodic jobs too.
         ticking = asyncio.create_task(run_scheduler(stop)) if worker is not None else None

@@ -228,14 +228,9 @@ def migrate(revision: Annotated[str, typer.Argument(help="Target revision.")] = 
 @app.command()
 def demo() -> None:
     """Seed the demo organization (idempotent) and print its admin token on the last line."""
-    from advocacy.db import unit_of_work
-    from advocacy.demo import DemoResult, seed_demo
+    from advocacy.demo import run_demo
 
-    async def work() -> DemoResult:
-        async with unit_of_work() as session:
-            return await seed_demo(session)
-
-    result = _run(work)
+    result = _run(run_demo)
     settings = get_settings()
     typer.echo(
         f"demo organization 'demo': {result.advocates} advocates, {result.milestones} milestones"

@@ -67,6 +67,17 @@ def enqueue_periodic_jobs() -> int:
     return count
 
 
+def enqueue_start_up_sweep() -> None:
+    """For a process whose worker uses the in-memory broker, once when it starts: that broker
+    starts empty, so the messages of sends redeemed and offers made while no worker of this
+    process was running (by ``advocacy demo``, or before a restart) are gone. Ring them all
+    now, whatever their age, instead of after the lease (``ADVOCACY_FULFIL_LEASE_SECONDS``).
+    Safe beside other workers: the claim re-checks the lease and each move is conditional."""
+    from advocacy.gifting.jobs import sweep_stuck
+
+    sweep_stuck.send(lease_seconds=0)
+
+
 async def run_scheduler(stop: asyncio.Event, interval: float | None = None) -> None:
     """Enqueue the periodic jobs now and then every ``interval`` seconds until ``stop``."""
     interval = interval or get_settings().scheduler_interval_seconds

@@ -12,18 +12,12 @@ from collections.abc import Iterable
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-import iso3166
-
+from advocacy.email_address import InvalidEmail, normalized_email
 from advocacy.errors import DomainError, DomainErrors, ErrorCode
+from advocacy.reference_data import is_country, is_currency
 
-# Pragmatic address check: one @, a dotted domain, no spaces. RFC 5322 in full accepts
-# addresses no mail system delivers; this refuses typos without refusing real people.
 T = TypeVar("T")
 
-_EMAIL = re.compile(
-    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
-)
 _DOMAIN = re.compile(
     r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$"
 )
@@ -31,174 +25,12 @@ _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 _REGION = re.compile(r"^[A-Z]{2}$")
 _TAG = re.compile(r"^[a-z0-9][a-z0-9 _-]{0,39}$")
 
-# ISO 4217 codes in active use. Kept here (not a dependency) because the list barely changes
-# and we only need membership.
-CURRENCIES = frozenset(
-    [
-        "AED",
-        "AFN",
-        "ALL",
-        "AMD",
-        "ANG",
-        "AOA",
-        "ARS",
-        "AUD",
-        "AWG",
-        "AZN",
-        "BAM",
-        "BBD",
-        "BDT",
-        "BGN",
-        "BHD",
-        "BIF",
-        "BMD",
-        "BND",
-        "BOB",
-        "BRL",
-        "BSD",
-        "BTN",
-        "BWP",
-        "BYN",
-        "BZD",
-        "CAD",
-        "CDF",
-        "CHF",
-        "CLP",
-        "CNY",
-        "COP",
-        "CRC",
-        "CUP",
-        "CVE",
-        "CZK",
-        "DJF",
-        "DKK",
-        "DOP",
-        "DZD",
-        "EGP",
-        "ERN",
-        "ETB",
-        "EUR",
-        "FJD",
-        "FKP",
-        "GBP",
-        "GEL",
-        "GHS",
-        "GIP",
-        "GMD",
-        "GNF",
-        "GTQ",
-        "GYD",
-        "HKD",
-        "HNL",
-        "HTG",
-        "HUF",
-        "IDR",
-        "ILS",
-        "INR",
-        "IQD",
-        "IRR",
-        "ISK",
-        "JMD",
-        "JOD",
-        "JPY",
-        "KES",
-        "KGS",
-        "KHR",
-        "KMF",
-        "KPW",
-        "KRW",
-        "KWD",
-        "KYD",
-        "KZT",
-        "LAK",
-        "LBP",
-        "LKR",
-        "LRD",
-        "LSL",
-        "LYD",
-        "MAD",
-        "MDL",
-        "MGA",
-        "MKD",
-        "MMK",
-        "MNT",
-        "MOP",
-        "MRU",
-        "MUR",
-        "MVR",
-        "MWK",
-        "MXN",
-        "MYR",
-        "MZN",
-        "NAD",
-        "NGN",
-        "NIO",
-        "NOK",
-        "NPR",
-        "NZD",
-        "OMR",
-        "PAB",
-        "PEN",
-        "PGK",
-        "PHP",
-        "PKR",
-        "PLN",
-        "PYG",
-        "QAR",
-        "RON",
-        "RSD",
-        "RUB",
-        "RWF",
-        "SAR",
-        "SBD",
-        "SCR",
-        "SDG",
-        "SEK",
-        "SGD",
-        "SHP",
-        "SLE",
-        "SOS",
-        "SRD",
-        "SSP",
-        "STN",
-        "SVC",
-        "SYP",
-        "SZL",
-        "THB",
-        "TJS",
-        "TMT",
-        "TND",
-        "TOP",
-        "TRY",
-        "TTD",
-        "TWD",
-        "TZS",
-        "UAH",
-        "UGX",
-        "USD",
-        "UYU",
-        "UZS",
-        "VES",
-        "VND",
-        "VUV",
-        "WST",
-        "XAF",
-        "XCD",
-        "XOF",
-        "XPF",
-        "YER",
-        "ZAR",
-        "ZMW",
-        "ZWL",
-    ]
-)
-
 MAX_AMOUNT_MINOR = 100_000_000_000
 """One billion in major units: a ceiling no advocacy budget reaches, so larger is a typo."""
 
 
 def _is_country(code: str) -> bool:
-    return bool(_REGION.match(code)) and code in iso3166.countries_by_alpha2
+    return bool(_REGION.match(code)) and is_country(code)
 
 
 class Checker:
@@ -249,13 +81,15 @@ class Checker:
         return cleaned
 
     def email(self, field: str, value: str | None, *, required: bool = True) -> str | None:
+        """An address as it is stored and compared: see ``advocacy.email_address``."""
         cleaned = self.text(field, value, max_length=254, required=required)
         if cleaned is None:
             return None
-        if not _EMAIL.match(cleaned):
-            self.fail(field, ErrorCode.INVALID, f"{field} is not a valid email address")
+        try:
+            return normalized_email(cleaned)
+        except InvalidEmail as invalid:
+            self.fail(field, ErrorCode.INVALID, f"{field} is not a valid email address: {invalid}")
             return None
-        return cleaned.lower()
 
     def url(self, field: str, value: str | None, *, required: bool = False) -> str | None:
         cleaned = self.text(field, value, max_length=2000, required=required)
@@ -342,7 +176,7 @@ class Checker:
         if cleaned is None:
             return None
         code = cleaned.upper()
-        if code not in CURRENCIES:
+        if not is_currency(code):
             self.fail(field, ErrorCode.INVALID, f"{field} must be an ISO 4217 currency code")
             return None
         return code
