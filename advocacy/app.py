@@ -37,6 +37,7 @@ from advocacy.scheduler import enqueue_start_up_sweep, run_scheduler
 from advocacy.tenancy.service import authenticate
 from advocacy.web import dashboard
 from advocacy.web.gift_page import gift_page
+from advocacy.web.graphiql import graphiql_page
 
 log = logging.getLogger("advocacy.app")
 
@@ -114,6 +115,10 @@ class GraphQLEndpoint(GuardedGraphQL):
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """Our GraphiQL page: vendored scripts from /static only, under a strict CSP."""
+        return graphiql_page()
 
 
 async def healthz(_: Request) -> Response:
