@@ -244,7 +244,8 @@ async def _post(request: Request, token: str, t: Translator) -> Response:
     if gift["status"] != "OFFERED":  # it moved on (another tab, the expiry) before this post
         return _show(request, t, gift, notice="changed", status=409)
     typed = {name: values.get(name, "") for name in ADDRESS_FIELDS}
-    return _show(request, t, gift, errors=errors, typed=typed, status=422)
+    lost_race = any(error["code"] == "GIFT_CHANGED" for error in errors)
+    return _show(request, t, gift, errors=errors, typed=typed, status=409 if lost_race else 422)
 
 
 async def _form(request: Request) -> dict[str, str] | None:

@@ -638,6 +638,7 @@ export type UserErrorCode =
   | 'ALREADY_EXISTS'
   | 'BUDGET_EXCEEDED'
   | 'FORBIDDEN'
+  | 'GIFT_CHANGED'
   | 'GIFT_LINK_INVALID'
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'INVALID'
