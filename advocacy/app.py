@@ -27,7 +27,6 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from advocacy import jobs
 from advocacy.db import dispose_engine, get_engine, new_session
-from advocacy.engagement.http import unsubscribe
 from advocacy.gifting.link_attempts import attempt_counter
 from advocacy.graphql.context import Context
 from advocacy.graphql.document_transport import DocumentIdGraphQL
@@ -38,6 +37,7 @@ from advocacy.scheduler import run_scheduler
 from advocacy.tenancy.service import authenticate
 from advocacy.web import dashboard
 from advocacy.web.gift_page import gift_page
+from advocacy.web.unsubscribe_page import unsubscribe_page
 
 log = logging.getLogger("advocacy.app")
 
@@ -181,7 +181,7 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/r/{code}", referral_redirect),
-            Route("/u/{token}", unsubscribe, methods=["GET", "POST"]),
+            Route("/u/{token}", unsubscribe_page, methods=["GET", "POST"]),
             Route("/gift/{token}", gift_page, methods=["GET", "POST"]),
             *dashboard.routes(),
         ],
