@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
+import strawberry
 from sqlalchemy import insert, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
@@ -19,6 +20,7 @@ from advocacy.dialect import is_unique_violation
 from advocacy.engagement.models import EngagementPolicy
 from advocacy.errors import ErrorCode
 from advocacy.graphql.context import Context, Info
+from advocacy.graphql.errors import MaskInternalErrors
 from advocacy.graphql.mutations import Refused, run_transaction
 from tests.conftest import Org
 from tests.fixtures.api import Api
@@ -119,3 +121,30 @@ async def test_sqlite_unique_and_not_null_violations_are_told_apart() -> None:
     finally:
         await engine.dispose()
     assert [is_unique_violation(error) for error in caught] == [True, False]
+
+
+async def test_a_masked_error_gives_the_client_the_request_id_the_log_has(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """What the constraint violation above becomes for a client: "internal error" with the
+    request id, and the traceback in the log under that id."""
+
+    @strawberry.type
+    class Query:
+        @strawberry.field
+        def broken(self) -> int:
+            raise RuntimeError("a bug, with details the client must not see")
+
+    schema = strawberry.Schema(query=Query, extensions=[MaskInternalErrors])
+    session = new_session()
+    try:
+        context = Context(base_session=session, principal=None, request_id="req-42")
+        with caplog.at_level(logging.ERROR, "advocacy.graphql"):
+            result = await schema.execute("{ broken }", context_value=context)
+    finally:
+        await session.close()
+    [error] = result.errors or []
+    assert error.message == "internal error"
+    assert error.extensions == {"code": "INTERNAL_SERVER_ERROR", "requestId": "req-42"}
+    [record] = [r for r in caplog.records if "req-42" in r.getMessage()]
+    assert record.exc_info is not None and "a bug, with details" in str(record.exc_info[1])
