@@ -179,6 +179,7 @@ async def test_the_gift_page_shows_a_lost_race_as_a_reload_notice(
     assert sorted(answer.status_code for answer in answers) == [303, 409]
     [lost] = [answer for answer in answers if answer.status_code == 409]
     assert "Your gift just changed" in lost.text and "choose again" in lost.text
+    assert "error-summary" not in lost.text  # a notice, not a form error
     assert "can no longer be changed" not in lost.text
     assert 'data-state="OFFERED"' in lost.text  # the choices are there to pick again
     assert await misses(redis, prefix) == 0
