@@ -46,7 +46,7 @@ async def messages(settings: Settings, query: str, variables: dict[str, Any]) ->
 
 @pytest.fixture
 async def production() -> AsyncIterator[Settings]:
-    yield Settings(environment="production", secret_key="x" * 40)
+    yield Settings(environment="production", secret_key="x" * 40, public_url="https://x.test")
 
 
 @pytest.mark.parametrize(("query", "variables"), MISTAKES)
@@ -67,6 +67,11 @@ async def test_suggestions_help_where_the_schema_is_open(
 
 
 async def test_introspection_enabled_in_production_keeps_suggestions() -> None:
-    settings = Settings(environment="production", secret_key="x" * 40, graphql_introspection=True)
+    settings = Settings(
+        environment="production",
+        secret_key="x" * 40,
+        public_url="https://x.test",
+        graphql_introspection=True,
+    )
     found = await messages(settings, "{ advocatez { totalCount } }", {})
     assert "Did you mean" in found[0]
