@@ -28,6 +28,6 @@ async def test_the_readme_kpi_query_runs(viewer: Api, org: Org) -> None:
     # The README's period is "the last 90 days" of the demo; this world lives in early 2025.
     period = {"from": "2025-01-01T00:00:00Z", "to": "2025-04-01T00:00:00Z"}
     stats = (await viewer(query, period))["programStats"]
-    assert len(stats["series"]) == 14  # ISO weeks touching Jan–Mar 2025
+    assert len(stats["series"]) == 14  # ISO weeks touching January to March 2025
     assert stats["period"]["milestones"]["approved"] > 0
     assert stats["topByPoints"][0]["rank"] == 1
