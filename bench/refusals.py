@@ -33,7 +33,11 @@ from advocacy.graphql.schema import build_schema
 from advocacy.tenancy import service as tenancy_service
 from advocacy.tenancy.models import Role
 from advocacy.tenancy.principal import system_principal
+from bench.config import RESULTS_DIR
+from bench.context import BenchContext
 
+NAME = "refusals"
+RESULT_FILE = RESULTS_DIR / "refusals.json"
 ROUNDS = int(os.environ.get("BENCH_REFUSAL_ROUNDS", "200"))
 JSON = {"content-type": "application/json"}
 
@@ -101,14 +105,18 @@ def _cases(token: str) -> dict[str, Callable[[httpx.AsyncClient], Any]]:
     }
 
 
-async def main() -> None:
-    url = os.environ.get("ADVOCACY_BENCH_DATABASE_URL") or os.environ["ADVOCACY_DATABASE_URL"]
+BASELINE = "trivial query { viewer { role } } (token)"
+"""Every case is also given as a ratio of this one's median, measured in the same run."""
+
+
+async def measure(url: str) -> list[dict[str, Any]]:
+    """Median and 95th percentile per case, and each median over the trivial query's."""
     engine = make_engine(url, pool_size=4)
     set_engine(engine)
     token = await _token()
-    schema = build_schema(Settings(environment="production", secret_key="b" * 40))
-    transport = httpx.ASGITransport(app=create_app(schema))
-    print(f"{'request':<50} {'status':>6} {'median ms':>10} {'p95 ms':>8}")
+    settings = Settings(environment="production", secret_key="b" * 40, public_url="https://b.test")
+    transport = httpx.ASGITransport(app=create_app(build_schema(settings)))
+    rows: list[dict[str, Any]] = []
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
         for name, send in _cases(token).items():
             rounds = ROUNDS if "20 MB" not in name else max(ROUNDS // 10, 5)
@@ -120,10 +128,46 @@ async def main() -> None:
                 times.append((time.perf_counter() - started) * 1000)
                 status = response.status_code
             times.sort()
-            p95 = times[int(len(times) * 0.95) - 1]
-            print(f"{name:<50} {status:>6} {statistics.median(times):>10.2f} {p95:>8.2f}")
+            p95 = times[max(int(len(times) * 0.95) - 1, 0)]
+            rows.append(
+                {
+                    "case": name,
+                    "status": status,
+                    "median_ms": statistics.median(times),
+                    "p95_ms": p95,
+                }
+            )
     await engine.dispose()
+    baseline = next(row["median_ms"] for row in rows if row["case"] == BASELINE)
+    for row in rows:
+        row["ratio_to_trivial"] = row["median_ms"] / baseline
+    return rows
+
+
+def _print(rows: list[dict[str, Any]]) -> None:
+    print(f"{'request':<50} {'status':>6} {'median ms':>10} {'p95 ms':>8} {'/ trivial':>10}")
+    for row in rows:
+        print(
+            f"{row['case']:<50} {row['status']:>6} {row['median_ms']:>10.2f} "
+            f"{row['p95_ms']:>8.2f} {row['ratio_to_trivial']:>10.2f}"
+        )
+
+
+def run(ctx: BenchContext) -> dict[str, Any]:
+    """``make bench``: on the benchmarks' seeded database."""
+    rows = asyncio.run(measure(ctx.config.sqlalchemy_url(ctx.seeded.database)))
+    _print(rows)
+    report = {"benchmark": NAME, "machine": ctx.machine, "rounds": ROUNDS, "cases": rows}
+    RESULT_FILE.parent.mkdir(parents=True, exist_ok=True)
+    RESULT_FILE.write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2))
+    print(f"[{NAME}] results written to {RESULT_FILE}")
+    return report
+
+
+def main() -> None:
+    url = os.environ.get("ADVOCACY_BENCH_DATABASE_URL") or os.environ["ADVOCACY_DATABASE_URL"]
+    _print(asyncio.run(measure(url)))
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()

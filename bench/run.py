@@ -22,6 +22,7 @@ from bench import (
     gift_page,
     lapse_detection,
     referral_clicks,
+    refusals,
     send_gift,
     stats_query,
 )
@@ -40,6 +41,7 @@ BENCHMARKS: list[tuple[str, Benchmark]] = [
     (lapse_detection.NAME, lapse_detection.run),
     (stats_query.NAME, stats_query.run),
     (gift_page.NAME, gift_page.run),
+    (refusals.NAME, refusals.run),
 ]
 """Run in this order against one seeded database. Add new benchmarks here."""
 
