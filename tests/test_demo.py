@@ -121,8 +121,8 @@ async def test_the_server_fulfils_the_demos_accepted_gifts_when_it_starts(
     """`make run` seeds in one process (whose in-memory queue dies with it), then serves: the
     server's worker must find the gifts accepted meanwhile at once, not after the 5-minute
     lease of the stuck-send sweep."""
-    async with unit_of_work() as session:
-        demo = await seed_demo(session)
+    async with unit_of_work() as session:  # a demo of its own: others' tests fulfil theirs
+        demo = await seed_demo(session, slug=f"demo-{uuid.uuid4().hex[:8]}")
         waiting = list(
             await session.scalars(
                 select(GiftSend.id).where(

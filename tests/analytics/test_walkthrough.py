@@ -24,7 +24,7 @@ def _kpi_example() -> str:
 async def test_the_readme_kpi_query_runs(viewer: Api, org: Org) -> None:
     world = await seed_world(org.id, seed=3)
     program = encode_id("Program", next(iter(world.programs)))
-    query = _kpi_example().replace('"UHJvZ3JhbToy"', f'"{program}"')
+    query = _kpi_example().replace('"UHJvZ3JhbTox"', f'"{program}"')
     # The README's period is "the last 90 days" of the demo; this world lives in early 2025.
     period = {"from": "2025-01-01T00:00:00Z", "to": "2025-04-01T00:00:00Z"}
     stats = (await viewer(query, period))["programStats"]
