@@ -34,6 +34,7 @@ from advocacy.graphql.gifting import GiftingMutation, GiftingQuery
 from advocacy.graphql.live import Subscription
 from advocacy.graphql.node import NODE_TYPES, NodeQuery
 from advocacy.graphql.programs import ProgramMutation, ProgramQuery
+from advocacy.graphql.reconciliation import ReconciliationMutation
 from advocacy.graphql.referrals import ReferralMutation, ReferralQuery
 from advocacy.graphql.rules import RuleMutation, RuleQuery
 from advocacy.graphql.scalars import SCALAR_MAP
@@ -65,6 +66,7 @@ Mutation = merge_types(
         AdvocateMutation,
         ProgramMutation,
         GiftingMutation,
+        ReconciliationMutation,
         ReferralMutation,
         RuleMutation,
         EngagementMutation,
