@@ -117,8 +117,9 @@ class HttpProvider:
 
     ``lookup`` GETs ``{url}/{idempotency key}`` (the key URL-quoted), signed like an order
     with the key itself as the signed body: 200 with ``{"reference": …}`` is a placed order,
-    404 an order the provider doesn't have; anything else (a time-out, 5xx, 401) leaves the
-    outcome unknown."""
+    404 with ``{"idempotency_key": <the key>}`` an order the provider doesn't have; anything
+    else (a bare 404 from a provider without lookups, a time-out, 5xx, 401) leaves the outcome
+    unknown."""
 
     def __init__(self, url: str, secret: str, timeout_seconds: float = 10.0) -> None:
         self.url = url
@@ -174,8 +175,8 @@ class HttpProvider:
             raise TransientFulfilmentError(
                 f"order lookup failed: {type(error).__name__}"
             ) from error
-        if response.status_code == 404:
-            return None
+        if response.status_code == 404 and _names_key(response, idempotency_key):
+            return None  # the provider itself says it has no order under this key
         if response.status_code != 200:
             raise TransientFulfilmentError(f"order lookup answered {response.status_code}")
         try:
@@ -185,6 +186,16 @@ class HttpProvider:
         if not isinstance(reference, str | int) or not str(reference):
             raise TransientFulfilmentError("order lookup answered without a reference")
         return str(reference)
+
+
+def _names_key(response: httpx.Response, idempotency_key: str) -> bool:
+    """Is this 404 the provider's "no such order" (its body names the key we asked about), not
+    a server without the lookup route? Only the former makes failing the send safe."""
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and body.get("idempotency_key") == idempotency_key
 
 
 def provider_for(kind: GiftProvider, settings: Settings | None = None) -> Provider:

@@ -128,6 +128,17 @@ async def test_the_lookup_finds_a_placed_order_and_not_an_unknown_key(
     assert client.lookup_url("send/42?x") == f"{client.url}/send%2F42%3Fx"
 
 
+async def test_a_provider_without_lookups_is_never_taken_for_one_without_the_order(
+    provider: tuple[HttpProvider, ProviderState],
+) -> None:
+    """A bare 404 (no lookup route: the server's own "not found") must not read as "no such
+    order", or a placed gift would be failed and released."""
+    client, _ = provider
+    no_lookups = HttpProvider(client.url.removesuffix("/orders") + "/other", SECRET, 0.5)
+    with pytest.raises(TransientFulfilmentError, match="lookup answered 404"):
+        await no_lookups.lookup("send-42")
+
+
 async def test_a_lookup_that_fails_or_times_out_says_nothing(
     provider: tuple[HttpProvider, ProviderState],
 ) -> None:
