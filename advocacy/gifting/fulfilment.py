@@ -12,10 +12,10 @@ Three short transactions around the provider call (never a transaction held open
 
 A time-out is not a refusal: the provider may have placed the order and never said so. An
 attempt that timed out (or a worker lost mid-call, whose claim is taken over) marks the send's
-``reconciliation_reason``; when the attempts run out on such a send it is never failed and
-released — it waits in NEEDS_RECONCILIATION, its budget still reserved, until an order lookup
-(``reconciliation.py``) or a marketer settles it. Only a send whose every attempt was a clear
-"no" (5xx, 429, no connection) is FAILED when the attempts run out.
+``reconciliation_reason``; when the attempts run out on such a send (or a later attempt is
+refused) it is never failed and released — it waits in NEEDS_RECONCILIATION, its budget still
+reserved, until an order lookup (``reconciliation.py``) or a marketer settles it. Only a send
+whose every attempt was a clear "no" (5xx, 429, no connection) or a refusal is FAILED.
 
 A worker killed between 1 and 3 leaves a FULFILLING row whose lease runs out; the sweeper
 enqueues it again (``sweep_stuck``) and step 1 takes it over.
@@ -275,6 +275,16 @@ async def fulfil(send_id: int) -> None:
         provider = provider_for(item.provider)
         reference = await provider.fulfil(order, idempotency_key(send_id))
     except PermanentFulfilmentError as error:
+        if unknown_before is not None:
+            # A refusal now says nothing certain about an earlier attempt that went unanswered
+            # (a provider's idempotency window may have passed; the settings may have changed):
+            # the order lookup decides.
+            await _await_reconciliation(
+                send_id,
+                f"attempt {attempt} was refused ({error}) after {unknown_before}",
+                attempt,
+            )
+            return
         await _fail(send_id, f"the provider refused the order: {error}", attempt)
     except TransientFulfilmentError as error:
         unknown = isinstance(error, UnknownOutcomeError)

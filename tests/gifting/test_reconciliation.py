@@ -113,6 +113,18 @@ async def test_a_time_out_then_clear_errors_still_waits(
     await assert_ledger_balances(org.id)
 
 
+async def test_a_refusal_after_an_unanswered_attempt_is_left_to_the_lookup(
+    marketer: Api, anonymous: Api, org: Org, provider: ProviderState
+) -> None:
+    """Attempt 1 placed the order and went unanswered; attempt 2 is refused (say, the
+    provider's idempotency window passed). Failing would release a gift that ships."""
+    sent, send_id = await scripted(marketer, anonymous, org, provider, "hang_after", "refuse")
+    await run_out_of_attempts(send_id)
+    await assert_waiting(marketer, sent, "was refused")
+    assert await reconciliation.reconcile(send_id) == Outcome.FULFILLED
+    await assert_ledger_balances(org.id)
+
+
 async def test_a_worker_lost_mid_call_counts_as_unknown(
     marketer: Api, anonymous: Api, org: Org, provider: ProviderState
 ) -> None:
