@@ -52,6 +52,9 @@ class Outcome(enum.StrEnum):
     """The provider has no such order and attempts are left: ordered again, same key."""
     UNKNOWN = "UNKNOWN"
     """The lookup didn't answer: the send waits for the next round."""
+    TOO_EARLY = "TOO_EARLY"
+    """The last attempt is less than a lease old (a request of it may still be on its way to
+    the provider, so a 404 would prove nothing): not looked up yet."""
     SETTLED = "SETTLED"
     """Nothing to do: someone settled it first (or it never needed it)."""
 
@@ -61,8 +64,7 @@ async def due_for_lookup(
 ) -> list[int]:
     """Sends waiting for reconciliation whose last attempt is older than the lease: any order
     request of that attempt has reached the provider by now or never will."""
-    now = now or utcnow()
-    stale = now - dt.timedelta(seconds=get_settings().fulfil_lease_seconds)
+    stale = _lease_start(now or utcnow())
     rows = await session.scalars(
         select(col(GiftSend.id))
         .where(
@@ -75,13 +77,21 @@ async def due_for_lookup(
     return [send_id for send_id in rows if send_id is not None]
 
 
-async def reconcile(send_id: int) -> Outcome:
+def _lease_start(now: dt.datetime) -> dt.datetime:
+    return now - dt.timedelta(seconds=get_settings().fulfil_lease_seconds)
+
+
+async def reconcile(send_id: int, now: dt.datetime | None = None) -> Outcome:
     """Ask the provider what became of send ``send_id``'s order and settle it accordingly; safe
-    to call any number of times, concurrently too. No transaction is held across the call."""
+    to call any number of times, concurrently too. No transaction is held across the call, and
+    a "not placed" answer only counts if no attempt started since the lookup was decided on
+    (each attempt counts itself in ``fulfil_attempts``)."""
     async with job_unit_of_work() as session:
         send = await session.get(GiftSend, send_id)
         if send is None or send.status != NEEDS_RECONCILIATION:
             return Outcome.SETTLED
+        if send.claimed_at is not None and send.claimed_at >= _lease_start(now or utcnow()):
+            return Outcome.TOO_EARLY
         item = await session.get_one(GiftItem, send.item_id)
         attempts = send.fulfil_attempts
     key = fulfilment.idempotency_key(send_id)
@@ -98,7 +108,11 @@ async def reconcile(send_id: int) -> Outcome:
             return Outcome.FULFILLED if settled else Outcome.SETTLED
         if attempts < get_settings().fulfil_max_attempts:
             again = await lifecycle.transition(
-                session, send_id, NEEDS_RECONCILIATION, GiftSendStatus.REDEEMED
+                session,
+                send_id,
+                NEEDS_RECONCILIATION,
+                GiftSendStatus.REDEEMED,
+                col(GiftSend.fulfil_attempts) == attempts,
             )
             if again is None:
                 return Outcome.SETTLED
@@ -117,6 +131,7 @@ async def reconcile(send_id: int) -> Outcome:
             NEEDS_RECONCILIATION,
             f"the provider has no order {key} (order lookup) after {attempts} attempts",
             fulfilment.WORKER,
+            col(GiftSend.fulfil_attempts) == attempts,
             by="lookup",
         )
         return Outcome.FAILED if failed else Outcome.SETTLED

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -22,6 +23,7 @@ from advocacy.webhooks.models import WebhookEvent
 from tests.conftest import Org
 from tests.fixtures.api import Api
 from tests.fixtures.gifting import SentGift, assert_ledger_balances, budget_of, stock_of
+from tests.fixtures.processes import eventually
 from tests.fixtures.provider_server import ProviderState, running_provider
 from tests.gifting.test_fulfilment import SECRET, redeemed, view
 from tests.webhooks.conftest import create_endpoint
@@ -61,6 +63,11 @@ async def run_out_of_attempts(send_id: int) -> None:
     with pytest.raises(fulfilment.RetryLater):
         await fulfilment.fulfil(send_id)
     await fulfilment.fulfil(send_id)
+
+
+async def lookup(send_id: int) -> Outcome:
+    """The order lookup, as the periodic job runs it once the last attempt is a lease old."""
+    return await reconciliation.reconcile(send_id, now=utcnow() + dt.timedelta(hours=1))
 
 
 async def kinds(send_id: int) -> list[str]:
@@ -121,7 +128,7 @@ async def test_a_refusal_after_an_unanswered_attempt_is_left_to_the_lookup(
     sent, send_id = await scripted(marketer, anonymous, org, provider, "hang_after", "refuse")
     await run_out_of_attempts(send_id)
     await assert_waiting(marketer, sent, "was refused")
-    assert await reconciliation.reconcile(send_id) == Outcome.FULFILLED
+    assert await lookup(send_id) == Outcome.FULFILLED
     await assert_ledger_balances(org.id)
 
 
@@ -149,14 +156,14 @@ async def test_the_lookup_settles_a_placed_order_once(
     sent, send_id = await scripted(marketer, anonymous, org, provider, "hang_after")
     await run_out_of_attempts(send_id)
     runs = 6 if database.startswith("postgresql") else 1
-    outcomes = await asyncio.gather(*(reconciliation.reconcile(send_id) for _ in range(runs)))
+    outcomes = await asyncio.gather(*(lookup(send_id) for _ in range(runs)))
     assert sorted(outcomes) == sorted([Outcome.FULFILLED] + [Outcome.SETTLED] * (runs - 1))
     done = await view(marketer, sent)
     assert done["status"] == "FULFILLED" and done["providerReference"] == f"ord-send-{send_id}"
     assert (await kinds(send_id)).count("FULFILLED") == 1
     budget = await budget_of(marketer, sent.ids["programId"])
     assert (budget["reserved"], budget["spent"]) == (0, 2500)
-    assert await reconciliation.reconcile(send_id) == Outcome.SETTLED
+    assert await lookup(send_id) == Outcome.SETTLED
     await assert_ledger_balances(org.id)
 
 
@@ -168,7 +175,7 @@ async def test_an_order_the_provider_never_placed_fails_and_releases(
     sent, send_id = await scripted(marketer, anonymous, org, provider, "hang_before")
     await run_out_of_attempts(send_id)
     await assert_waiting(marketer, sent, "may be placed")
-    assert await reconciliation.reconcile(send_id) == Outcome.FAILED
+    assert await lookup(send_id) == Outcome.FAILED
     failed = await view(marketer, sent)
     assert failed["status"] == "FAILED" and "has no order" in failed["failureReason"]
     budget = await budget_of(marketer, sent.ids["programId"])
@@ -190,12 +197,39 @@ async def test_unknown_to_the_provider_with_attempts_left_orders_again_with_the_
     )
     await run_out_of_attempts(send_id)
     configure(fulfil_max_attempts=3)  # an operator allows one more
-    assert await reconciliation.reconcile(send_id) == Outcome.RETRY
+    assert await lookup(send_id) == Outcome.RETRY
     assert (await view(marketer, sent))["status"] == "REDEEMED"
     await fulfilment.fulfil(send_id)
     done = await view(marketer, sent)
     assert done["status"] == "FULFILLED" and done["fulfilAttempts"] == 3
     assert provider.placed == {f"send-{send_id}": 1}
+    await assert_ledger_balances(org.id)
+
+
+async def test_a_not_placed_answer_counts_only_if_no_attempt_started_meanwhile(
+    marketer: Api, anonymous: Api, org: Org, provider: ProviderState
+) -> None:
+    """While the lookup waits for its answer, another attempt runs (a duplicate lookup ordered
+    it again) and ends waiting again: this lookup's 404 predates that attempt's request, so it
+    must neither fail the send nor order again."""
+    sent, send_id = await scripted(marketer, anonymous, org, provider, "hang_before")
+    await run_out_of_attempts(send_id)
+    provider.lookup_gate = threading.Event()
+    asking = asyncio.create_task(lookup(send_id))
+
+    async def asked() -> bool:
+        return provider.lookups[f"send-{send_id}"] > 0
+
+    await eventually(asked, "the lookup to reach the provider")
+    async with unit_of_work() as session:
+        await session.execute(
+            update(GiftSend)
+            .where(GiftSend.id == send_id)  # type: ignore[arg-type]
+            .values(fulfil_attempts=GiftSend.fulfil_attempts + 1, claimed_at=utcnow())
+        )
+    provider.lookup_gate.set()
+    assert await asking == Outcome.SETTLED
+    await assert_waiting(marketer, sent, "may be placed")
     await assert_ledger_balances(org.id)
 
 
@@ -205,10 +239,10 @@ async def test_a_lookup_that_fails_or_times_out_leaves_the_send_waiting(
     sent, send_id = await scripted(marketer, anonymous, org, provider, "hang_after")
     await run_out_of_attempts(send_id)
     provider.lookup_fail_next, provider.lookup_hang_next = 1, 1
-    assert await reconciliation.reconcile(send_id) == Outcome.UNKNOWN  # 503
-    assert await reconciliation.reconcile(send_id) == Outcome.UNKNOWN  # time-out
+    assert await lookup(send_id) == Outcome.UNKNOWN  # 503
+    assert await lookup(send_id) == Outcome.UNKNOWN  # time-out
     await assert_waiting(marketer, sent, "ReadTimeout")
-    assert await reconciliation.reconcile(send_id) == Outcome.FULFILLED
+    assert await lookup(send_id) == Outcome.FULFILLED
     await assert_ledger_balances(org.id)
 
 
@@ -228,6 +262,11 @@ async def test_a_send_is_looked_up_once_its_last_attempt_is_a_lease_old(
         assert send_id not in await reconciliation.due_for_lookup(session)
         later = utcnow() + dt.timedelta(seconds=601)
         assert send_id in await reconciliation.due_for_lookup(session, now=later)
+    # A lookup rung early anyway (a duplicate message, a retry the lookup itself ordered)
+    # waits too.
+    assert await reconciliation.reconcile(send_id) == Outcome.TOO_EARLY
+    assert provider.lookups[f"send-{send_id}"] == 0
+    assert await reconciliation.reconcile(send_id, now=later) == Outcome.FULFILLED
 
 
 async def test_waiting_for_reconciliation_raises_a_webhook_event(
@@ -238,7 +277,7 @@ async def test_waiting_for_reconciliation_raises_a_webhook_event(
     )
     sent, send_id = await scripted(marketer, anonymous, org, provider, "hang_after")
     await run_out_of_attempts(send_id)
-    await reconciliation.reconcile(send_id)
+    await lookup(send_id)
     async with unit_of_work() as session:
         events = (
             await session.scalars(

@@ -7,8 +7,9 @@ placed, some are refused, some find the provider down, some go through.
 A time-out is "unknown", not "refused" (DESIGN.md §4). So, once the worker has used up its
 attempts, no send the provider placed is FAILED (its budget released, inviting a second
 gift): those wait in NEEDS_RECONCILIATION, and the scheduler's order lookups then settle every
-one of them — FULFILLED with the provider's reference when placed, FAILED with budget and
-stock back when not. Throughout: the ledger balances (the README's ledger check returns no
+one of them — FULFILLED with the provider's reference when placed; when not, ordered again
+with the same key while attempts are left (the test raises them to 3), then FAILED with budget
+and stock back. Throughout: the ledger balances (the README's ledger check returns no
 rows) and no order is doubled (each send is one idempotency key, placed at most once).
 """
 
@@ -147,7 +148,12 @@ async def test_provider_time_outs_never_fail_an_ordered_gift_and_all_get_settled
             assert before[send_id] == expected_now[sku], (sku, before[send_id])
     await check_ledger(org)
 
-    # 2. The scheduler's order lookups settle every waiting send, exactly once.
+    # 2. The scheduler's order lookups settle every waiting send, exactly once. The operator
+    # also allows a third attempt, so a send the provider never placed is ordered again (same
+    # key) before it fails: that attempt stalls too, and its own lookup fails it.
+    worker.kill()
+    env["ADVOCACY_FULFIL_MAX_ATTEMPTS"] = "3"
+    worker = await processes.worker(env, threads=4)
     scheduler = processes.scheduler(env, interval_seconds=1.0)
     watched: list[Process] = [worker, scheduler]
 
@@ -183,6 +189,9 @@ async def test_provider_time_outs_never_fail_an_ordered_gift_and_all_get_settled
             assert fulfilled_events[send_id] == 1
         else:
             assert after[send_id] == S.FAILED, (sku, after[send_id])
+        if sku == "STALLED-NOT-PLACED":  # looked up, ordered again, looked up, failed
+            assert state.requests_by_key[f"send-{send_id}"] == 3
+            assert state.lookups[f"send-{send_id}"] >= 2
     assert await failed_while_ordered(sends, state, org) == []
     assert doubled(state, org) == 0
     assert sorted(orders_of(state, org)) == sorted(
