@@ -1,37 +1,28 @@
-# One image for the API, the workers and the scheduler:
-#   docker run IMAGE serve --host 0.0.0.0 | worker | migrate | demo | token create ...
+# One image for the API, the workers and the scheduler; its entry point is `advocacy`:
+#   docker run IMAGE serve --host 0.0.0.0 | worker | scheduler | migrate | token create ...
 FROM python:3.11-slim AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 WORKDIR /src
 RUN python -m venv /opt/venv && /opt/venv/bin/pip install "uv==0.13.9"
 COPY requirements.lock ./
 RUN /opt/venv/bin/uv pip sync --python /opt/venv/bin/python requirements.lock
-COPY pyproject.toml README.md ./
+# The wheel carries the migrations (setup.py copies them into the package), the operations of
+# frontend-schema/ (advocacy/web/operations links there) and the committed front-end files of
+# advocacy/web/static/vendor/ (make vendor): nothing is read from /src later, and no Node.
+COPY pyproject.toml setup.py MANIFEST.in README.md ./
+COPY migrations ./migrations
+COPY frontend-schema/operations ./frontend-schema/operations
 COPY advocacy ./advocacy
 RUN /opt/venv/bin/uv pip install --python /opt/venv/bin/python --no-deps .
-
-# The dashboard's chart library, from the same npm lock `make web` uses.
-FROM node:20-slim AS web
-WORKDIR /src
-COPY package.json package-lock.json .npmrc ./
-RUN npm ci --omit=dev --loglevel=error
 
 FROM python:3.11-slim AS runtime
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
-    PYTHONPATH=/app \
     ADVOCACY_ENVIRONMENT=production
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin advocacy
 WORKDIR /app
 COPY --from=build /opt/venv /opt/venv
-# Migrations are read from the source tree next to the package (advocacy/migrate.py).
-COPY alembic.ini ./
-COPY migrations ./migrations
-COPY advocacy ./advocacy
-# The gift page and the dashboard run the documents of frontend-schema/operations/.
-COPY frontend-schema/operations ./frontend-schema/operations
-COPY --from=web /src/node_modules/chart.js/dist/chart.umd.min.js ./advocacy/web/static/vendor/
 RUN mkdir -p /app/var && chown advocacy /app/var
 USER advocacy
 EXPOSE 8000

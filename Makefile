@@ -1,11 +1,13 @@
 # Two commands on a fresh machine: `make run` and `make test`. Everything else is for developers.
 PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 export UV_NO_CONFIG := 1
 
-.PHONY: run test lint format bench schema schema-check migrate demo lock clean install install-dev web browser
+.PHONY: run test lint format bench schema schema-check migrate demo lock clean install install-dev web vendor browser
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -27,18 +29,18 @@ $(VENV)/.dev-installed: requirements-dev.lock pyproject.toml | $(BIN)/uv
 install: $(VENV)/.runtime-installed
 install-dev: $(VENV)/.dev-installed
 
-# Front-end packages (the dashboard's chart library, GraphQL Code Generator) from package-lock.json.
+# Front-end packages from package-lock.json, for developers and tests only (GraphQL Code
+# Generator, axe-core, and the sources of the vendored files below). `make run` needs no Node.
 node_modules/.installed: package.json package-lock.json
 	npm ci --loglevel=error
 	@touch $@
 
-# The dashboard serves its chart library from advocacy/web/static/vendor/ (git-ignored).
-VENDOR := advocacy/web/static/vendor
-$(VENDOR)/chart.umd.min.js: node_modules/.installed
-	@mkdir -p $(VENDOR)
-	cp node_modules/chart.js/dist/chart.umd.min.js $@
+web: node_modules/.installed
 
-web: $(VENDOR)/chart.umd.min.js
+## vendor: refresh the committed advocacy/web/static/vendor/ (Chart.js, React, GraphiQL) and its
+## manifest.json from node_modules, after a version change in package.json / package-lock.json
+vendor: install node_modules/.installed
+	$(BIN)/python -m advocacy.web.vendored node_modules
 
 # The browser tests drive Debian's Chromium (Playwright's own browser download can't run here).
 browser:
@@ -46,11 +48,18 @@ browser:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
-## run: install, migrate an SQLite database under var/, seed the demo, serve on 127.0.0.1:8000
-run: install web
+# The links `make run` prints (and puts in emails) follow HOST and PORT, unless
+# ADVOCACY_PUBLIC_URL is set (in the environment, on the command line or in .env).
+ifeq ($(origin ADVOCACY_PUBLIC_URL)$(shell grep -s '^ADVOCACY_PUBLIC_URL=' .env),undefined)
+run: export ADVOCACY_PUBLIC_URL := http://$(HOST):$(PORT)
+endif
+
+## run: install, migrate an SQLite database under var/, seed the demo, serve on HOST:PORT
+## (default 127.0.0.1:8000; ADVOCACY_PUBLIC_URL follows unless set): make run PORT=8080
+run: install
 	$(BIN)/advocacy migrate
 	$(BIN)/advocacy demo
-	$(BIN)/advocacy serve --host 127.0.0.1 --port 8000
+	$(BIN)/advocacy serve --host $(HOST) --port $(PORT)
 
 ## test: install dev tools, lint, type-check and run the whole test suite
 test: install-dev web browser
@@ -87,10 +96,13 @@ migrate: install
 demo: install
 	$(BIN)/advocacy demo
 
-## lock: re-resolve the pinned lock files from pyproject.toml
+## lock: re-resolve the pinned lock files from pyproject.toml, each pin with its files' hashes
+# (installs refuse a download that doesn't match). --no-header keeps this machine's paths and
+# index out of the files. uv keeps the versions already pinned unless pyproject.toml needs others.
+LOCK := $(BIN)/uv pip compile --quiet --no-header --universal --generate-hashes pyproject.toml
 lock: | $(BIN)/uv
-	$(BIN)/uv pip compile --quiet --no-header --universal pyproject.toml -o requirements.lock
-	$(BIN)/uv pip compile --quiet --no-header --universal pyproject.toml --extra dev -o requirements-dev.lock
+	$(LOCK) -o requirements.lock
+	$(LOCK) --extra dev -o requirements-dev.lock
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache node_modules $(VENDOR) test-artifacts
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache node_modules test-artifacts

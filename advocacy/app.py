@@ -19,7 +19,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocketDisconnect
-from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
@@ -30,19 +29,20 @@ from advocacy.db import dispose_engine, get_engine, new_session
 from advocacy.engagement.http import unsubscribe
 from advocacy.gifting.link_attempts import attempt_counter
 from advocacy.graphql.context import Context
-from advocacy.graphql.document_transport import DocumentIdGraphQL
+from advocacy.graphql.http_limits import CappedWebSocketAdapter, GuardedGraphQL
 from advocacy.graphql.schema import default_schema
 from advocacy.graphql.trusted_documents import trusted_documents_only
 from advocacy.referrals.http import referral_redirect
-from advocacy.scheduler import run_scheduler
+from advocacy.scheduler import enqueue_start_up_sweep, run_scheduler
 from advocacy.tenancy.service import authenticate
 from advocacy.web import dashboard
 from advocacy.web.gift_page import gift_page
+from advocacy.web.graphiql import graphiql_page
 
 log = logging.getLogger("advocacy.app")
 
 
-class TextFrameWebSocketAdapter(ASGIWebSocketAdapter):
+class TextFrameWebSocketAdapter(CappedWebSocketAdapter):
     """graphql-transport-ws messages as text frames: the protocol says so, and browsers hand
     binary frames to scripts as Blobs, which graphql-ws clients can't read. (Strawberry sends
     bytes as binary frames, and our ``encode_json`` gives bytes for the HTTP path's sake.)"""
@@ -54,9 +54,9 @@ class TextFrameWebSocketAdapter(ASGIWebSocketAdapter):
             raise WebSocketDisconnected from error
 
 
-class GraphQLEndpoint(DocumentIdGraphQL):
+class GraphQLEndpoint(GuardedGraphQL):
     """Strawberry's ASGI app with one database session per request, bearer-token auth, orjson
-    encoding, and document ids (trusted documents)."""
+    encoding, document ids (trusted documents), and the HTTP limits of ``http_limits``."""
 
     websocket_adapter_class = TextFrameWebSocketAdapter  # type: ignore[assignment]
 
@@ -116,6 +116,10 @@ class GraphQLEndpoint(DocumentIdGraphQL):
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """Our GraphiQL page: vendored scripts from /static only, under a strict CSP."""
+        return graphiql_page()
+
 
 async def healthz(_: Request) -> Response:
     return JSONResponse({"status": "ok"})
@@ -160,6 +164,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         worker = jobs.start_embedded_worker() if embedded_worker else None
+        if worker is not None:
+            await asyncio.to_thread(enqueue_start_up_sweep)
         stop = asyncio.Event()
         # Embedded: no separate scheduler process, so this one runs the periodic jobs too.
         ticking = asyncio.create_task(run_scheduler(stop)) if worker is not None else None
@@ -176,7 +182,8 @@ def create_app(
 
     app = Starlette(
         routes=[
-            Route("/graphql", graphql_app, methods=["GET", "POST"]),
+            # No ``methods``: the endpoint refuses other methods itself, as JSON (http_limits).
+            Route("/graphql", graphql_app),
             WebSocketRoute("/graphql", graphql_app),
             Route("/healthz", healthz),
             Route("/readyz", readyz),

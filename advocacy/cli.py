@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
+from pydantic import ValidationError
 
-from advocacy.config import get_settings
+from advocacy.config import DEV_SECRET_KEY, get_settings, refuse, require_settings, settings_problem
 from advocacy.errors import DomainError, DomainErrors
 from advocacy.schema_package import commands as schema_commands
 
@@ -31,11 +32,20 @@ app.add_typer(org_app, name="org")
 app.add_typer(token_app, name="token")
 
 DEFAULT_SCHEMA_PATH = Path("frontend-schema/schema.graphql")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 def fail(message: str) -> None:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code=1)
+
+
+@app.callback()
+def check_settings() -> None:
+    """Every command first reads the settings: unfit ones (in production: the development
+    secret key, no public URL) stop it here, in one line. ``--help`` needs no settings."""
+    if "--help" not in sys.argv[1:]:
+        require_settings()
 
 
 def _run(work: Callable[[], Awaitable[T]]) -> T:
@@ -83,6 +93,7 @@ def tune_gc() -> None:
 
 def serve_app() -> object:
     """Uvicorn factory for ``advocacy serve``."""
+    require_settings()  # each uvicorn worker process, and `uvicorn --factory` without us
     from advocacy.app import create_app
     from advocacy.jobs import broker_is_embedded
 
@@ -102,6 +113,16 @@ def serve(
     import uvicorn
 
     settings = get_settings()
+    if (
+        settings.environment == "development"
+        and settings.secret_key.get_secret_value() == DEV_SECRET_KEY
+        and host not in LOOPBACK_HOSTS
+    ):
+        typer.echo(
+            f"warning: serving on {host} with the public development secret key: anyone can "
+            "forge links; in production set ADVOCACY_ENVIRONMENT=production and a secret key",
+            err=True,
+        )
     uvicorn.run(
         "advocacy.cli:serve_app",
         factory=True,
@@ -111,6 +132,9 @@ def serve(
         log_level=settings.log_level.lower(),
         access_log=False,
         proxy_headers=True,
+        # Subscription messages over the body cap are refused by uvicorn as they arrive, not
+        # buffered up to its 16 MiB default first (the app checks them too: http_limits).
+        ws_max_size=settings.max_body_bytes,
     )
 
 
@@ -170,8 +194,9 @@ def run_periodic(
         ),
     ] = 0.0,
 ) -> None:
-    """Run every periodic job once, here, and what they enqueue (emails, gift rules,
-    fulfilment), then exit. With --advance-days the clock moves forward for this run: in the
+    """Run every periodic job once, here, one after the other in their fixed order (lapses
+    before asks: advocacy.scheduler.periodic_chains), each with what it enqueues (emails, gift
+    rules, fulfilment), then exit. With --advance-days the clock moves forward for this run: in the
     demo, advocates lapse, nudges and gifts go out, asks come due."""
     import os
 
@@ -182,11 +207,11 @@ def run_periodic(
     os.environ["ADVOCACY_CLOCK_OFFSET_DAYS"] = str(advance_days or get_settings().clock_offset_days)
     os.environ["ADVOCACY_REDIS_URL"] = ""  # in this process only: see run_periodic_jobs_here
     get_settings.cache_clear()
-    _configure_logging()
     try:
         get_settings()
-    except ValueError as error:
-        fail(str(error).splitlines()[-1] if str(error) else "invalid settings")
+    except ValidationError as error:
+        refuse(settings_problem(error))
+    _configure_logging()
     count = run_periodic_jobs_here()
     typer.echo(f"ran {count} periodic job(s) and what they enqueued")
 
@@ -206,14 +231,9 @@ def migrate(revision: Annotated[str, typer.Argument(help="Target revision.")] = 
 @app.command()
 def demo() -> None:
     """Seed the demo organization (idempotent) and print its admin token on the last line."""
-    from advocacy.db import unit_of_work
-    from advocacy.demo import DemoResult, seed_demo
+    from advocacy.demo import run_demo
 
-    async def work() -> DemoResult:
-        async with unit_of_work() as session:
-            return await seed_demo(session)
-
-    result = _run(work)
+    result = _run(run_demo)
     settings = get_settings()
     typer.echo(
         f"demo organization 'demo': {result.advocates} advocates, {result.milestones} milestones"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, NoReturn
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"
@@ -22,6 +23,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
     public_url: str = "http://127.0.0.1:8000"
+    """Where people reach the service (links in emails, the printed demo links). The default
+    suits a laptop only: production must set it."""
 
     db_pool_size: int = Field(default=10, ge=1, le=200)
 
@@ -78,6 +81,9 @@ class Settings(BaseSettings):
     graphql_max_depth: int = Field(default=10, ge=2, le=50)
     graphql_max_tokens: int = Field(default=2000, ge=50, le=100_000)
     graphql_max_aliases: int = Field(default=15, ge=1, le=1000)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, le=1_073_741_824)
+    """The largest ``/graphql`` request body (and query string, and subscription message); a
+    larger one is refused with 413 before it is read."""
     graphql_introspection: bool | None = None
     """``None`` means: on in development, off in production."""
     trusted_documents: bool = False
@@ -92,6 +98,14 @@ class Settings(BaseSettings):
         ):
             raise ValueError(
                 "ADVOCACY_SECRET_KEY must be set to a random string of 32+ characters in production"
+            )
+        if self.environment == "production" and (
+            "public_url" not in self.model_fields_set
+            or not self.public_url.startswith(("https://", "http://"))
+        ):
+            raise ValueError(
+                "ADVOCACY_PUBLIC_URL must be set in production to the address people reach the "
+                "service at (e.g. https://advocacy.example.com)"
             )
         if self.environment == "production" and self.clock_offset_days:
             raise ValueError(
@@ -119,6 +133,32 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def settings_problem(error: ValidationError) -> str:
+    """What is wrong with the environment, in one line naming each variable, never its value
+    (a secret may be among them)."""
+    problems = []
+    for detail in error.errors(include_input=False, include_url=False):
+        message = str(detail["msg"]).removeprefix("Value error, ")
+        field = ".".join(str(part) for part in detail["loc"])
+        problems.append(f"ADVOCACY_{field.upper()}: {message}" if field else message)
+    return "; ".join(problems) or "invalid settings"
+
+
+def require_settings() -> Settings:
+    """The settings, or exit: every process (each command, each uvicorn and Dramatiq worker
+    process) calls this before doing anything, so unfit settings stop it with one line on
+    stderr and status 1 instead of a traceback, or of running on unsafe defaults."""
+    try:
+        return get_settings()
+    except ValidationError as error:
+        refuse(settings_problem(error))
+
+
+def refuse(message: str) -> NoReturn:
+    print(f"error: {message}", file=sys.stderr, flush=True)
+    raise SystemExit(1)
 
 
 MAX_PAGE_SIZE = 100

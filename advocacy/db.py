@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +26,32 @@ from sqlalchemy.types import TypeDecorator
 
 from advocacy.config import get_settings
 
+_clock_at: ContextVar[dt.datetime | None] = ContextVar("advocacy_clock_at", default=None)
+
 
 def utcnow() -> dt.datetime:
-    """Now, in UTC — moved forward by ``ADVOCACY_CLOCK_OFFSET_DAYS`` in a demo."""
+    """Now, in UTC — moved forward by ``ADVOCACY_CLOCK_OFFSET_DAYS`` in a demo, or the moment
+    ``clock_at`` holds in this task."""
+    pinned = _clock_at.get()
+    if pinned is not None:
+        return pinned
     offset = get_settings().clock_offset_days
     now = dt.datetime.now(dt.UTC)
     return now + dt.timedelta(days=offset) if offset else now
+
+
+@contextmanager
+def clock_at(moment: dt.datetime) -> Iterator[None]:
+    """Within this block (this task only), every service stamps ``moment`` as "now". The demo
+    plays its history through the real services this way, so each row, event and ledger entry
+    carries the time the story says, consistently; nothing else uses it."""
+    if moment.tzinfo is None:
+        raise ValueError("clock_at needs a timezone-aware moment")
+    token = _clock_at.set(moment.astimezone(dt.UTC))
+    try:
+        yield
+    finally:
+        _clock_at.reset(token)
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

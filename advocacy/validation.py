@@ -8,22 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Iterable
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-import iso3166
-
+from advocacy.email_address import InvalidEmail, normalized_email
 from advocacy.errors import DomainError, DomainErrors, ErrorCode
+from advocacy.reference_data import is_country, is_currency
 
-# Pragmatic address check: one @, a dotted domain, no spaces. RFC 5322 in full accepts
-# addresses no mail system delivers; this refuses typos without refusing real people.
 T = TypeVar("T")
 
-_EMAIL = re.compile(
-    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
-)
 _DOMAIN = re.compile(
     r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$"
 )
@@ -31,174 +26,12 @@ _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 _REGION = re.compile(r"^[A-Z]{2}$")
 _TAG = re.compile(r"^[a-z0-9][a-z0-9 _-]{0,39}$")
 
-# ISO 4217 codes in active use. Kept here (not a dependency) because the list barely changes
-# and we only need membership.
-CURRENCIES = frozenset(
-    [
-        "AED",
-        "AFN",
-        "ALL",
-        "AMD",
-        "ANG",
-        "AOA",
-        "ARS",
-        "AUD",
-        "AWG",
-        "AZN",
-        "BAM",
-        "BBD",
-        "BDT",
-        "BGN",
-        "BHD",
-        "BIF",
-        "BMD",
-        "BND",
-        "BOB",
-        "BRL",
-        "BSD",
-        "BTN",
-        "BWP",
-        "BYN",
-        "BZD",
-        "CAD",
-        "CDF",
-        "CHF",
-        "CLP",
-        "CNY",
-        "COP",
-        "CRC",
-        "CUP",
-        "CVE",
-        "CZK",
-        "DJF",
-        "DKK",
-        "DOP",
-        "DZD",
-        "EGP",
-        "ERN",
-        "ETB",
-        "EUR",
-        "FJD",
-        "FKP",
-        "GBP",
-        "GEL",
-        "GHS",
-        "GIP",
-        "GMD",
-        "GNF",
-        "GTQ",
-        "GYD",
-        "HKD",
-        "HNL",
-        "HTG",
-        "HUF",
-        "IDR",
-        "ILS",
-        "INR",
-        "IQD",
-        "IRR",
-        "ISK",
-        "JMD",
-        "JOD",
-        "JPY",
-        "KES",
-        "KGS",
-        "KHR",
-        "KMF",
-        "KPW",
-        "KRW",
-        "KWD",
-        "KYD",
-        "KZT",
-        "LAK",
-        "LBP",
-        "LKR",
-        "LRD",
-        "LSL",
-        "LYD",
-        "MAD",
-        "MDL",
-        "MGA",
-        "MKD",
-        "MMK",
-        "MNT",
-        "MOP",
-        "MRU",
-        "MUR",
-        "MVR",
-        "MWK",
-        "MXN",
-        "MYR",
-        "MZN",
-        "NAD",
-        "NGN",
-        "NIO",
-        "NOK",
-        "NPR",
-        "NZD",
-        "OMR",
-        "PAB",
-        "PEN",
-        "PGK",
-        "PHP",
-        "PKR",
-        "PLN",
-        "PYG",
-        "QAR",
-        "RON",
-        "RSD",
-        "RUB",
-        "RWF",
-        "SAR",
-        "SBD",
-        "SCR",
-        "SDG",
-        "SEK",
-        "SGD",
-        "SHP",
-        "SLE",
-        "SOS",
-        "SRD",
-        "SSP",
-        "STN",
-        "SVC",
-        "SYP",
-        "SZL",
-        "THB",
-        "TJS",
-        "TMT",
-        "TND",
-        "TOP",
-        "TRY",
-        "TTD",
-        "TWD",
-        "TZS",
-        "UAH",
-        "UGX",
-        "USD",
-        "UYU",
-        "UZS",
-        "VES",
-        "VND",
-        "VUV",
-        "WST",
-        "XAF",
-        "XCD",
-        "XOF",
-        "XPF",
-        "YER",
-        "ZAR",
-        "ZMW",
-        "ZWL",
-    ]
-)
-
 MAX_AMOUNT_MINOR = 100_000_000_000
 """One billion in major units: a ceiling no advocacy budget reaches, so larger is a typo."""
 
 
 def _is_country(code: str) -> bool:
-    return bool(_REGION.match(code)) and code in iso3166.countries_by_alpha2
+    return bool(_REGION.match(code)) and is_country(code)
 
 
 class Checker:
@@ -240,22 +73,32 @@ class Checker:
             if required:
                 self.fail(field, ErrorCode.REQUIRED, f"{field} must not be empty")
             return None
+        if not has_visible_character(cleaned):  # blank to the eye, like whitespace
+            if required:
+                self.fail(
+                    field,
+                    ErrorCode.REQUIRED,
+                    f"{field} must contain at least one visible character",
+                )
+            return None
         if len(cleaned) > max_length:
             self.fail(field, ErrorCode.TOO_LONG, f"{field} must be at most {max_length} characters")
             return None
-        if any(ord(ch) < 32 and ch not in "\n\t" for ch in cleaned):
+        if has_control_characters(cleaned):
             self.fail(field, ErrorCode.INVALID, f"{field} contains control characters")
             return None
         return cleaned
 
     def email(self, field: str, value: str | None, *, required: bool = True) -> str | None:
+        """An address as it is stored and compared: see ``advocacy.email_address``."""
         cleaned = self.text(field, value, max_length=254, required=required)
         if cleaned is None:
             return None
-        if not _EMAIL.match(cleaned):
-            self.fail(field, ErrorCode.INVALID, f"{field} is not a valid email address")
+        try:
+            return normalized_email(cleaned)
+        except InvalidEmail as invalid:
+            self.fail(field, ErrorCode.INVALID, f"{field} is not a valid email address: {invalid}")
             return None
-        return cleaned.lower()
 
     def url(self, field: str, value: str | None, *, required: bool = False) -> str | None:
         cleaned = self.text(field, value, max_length=2000, required=required)
@@ -342,7 +185,7 @@ class Checker:
         if cleaned is None:
             return None
         code = cleaned.upper()
-        if code not in CURRENCIES:
+        if not is_currency(code):
             self.fail(field, ErrorCode.INVALID, f"{field} must be an ISO 4217 currency code")
             return None
         return code
@@ -399,3 +242,46 @@ class Checker:
             self.fail(field, ErrorCode.INVALID, f"{field} is not a locale tag such as en or pt-BR")
             return None
         return cleaned.replace("_", "-")
+
+
+# -- text checks shared with the read path (graphql/read_arguments.py) --
+
+MAX_READ_ARGUMENT_LENGTH = 200
+"""The longest string a read argument takes (a search, a tag, an id, a cursor, a token): no
+lookup needs more, and a longer one is a mistake or an attempt to make the database work."""
+
+
+def has_control_characters(value: str) -> bool:
+    """Control characters other than newline and tab: never meant in text, and a NUL is
+    refused by PostgreSQL (an internal error instead of an answer)."""
+    return any(ord(ch) < 32 and ch not in "\n\t" for ch in value)
+
+
+def argument_problem(field: str, value: str, *, max_length: int) -> DomainError | None:
+    """The checks ``Checker.text`` makes, for a value that is looked up rather than stored (a
+    read argument): it is not cleaned, only refused when it can't be meant."""
+    if len(value) > max_length:
+        return DomainError(
+            ErrorCode.TOO_LONG, f"{field} must be at most {max_length} characters", field
+        )
+    if has_control_characters(value):
+        return DomainError(ErrorCode.INVALID, f"{field} contains control characters", field)
+    return None
+
+
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp", "Mn", "Me"})
+"""Controls, format characters (U+200B zero width space, U+202E right-to-left override, U+FEFF),
+surrogates, private use, unassigned, separators and lone combining marks: none draws a glyph
+of its own."""
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+"""Hangul fillers and the blank Braille pattern: letters or symbols by category, blank on the
+screen, and a known way to make an "empty" name."""
+
+
+def has_visible_character(value: str) -> bool:
+    """Whether a person would see anything: a required name of only U+200B is as empty as one
+    of only spaces."""
+    return any(
+        unicodedata.category(ch) not in _INVISIBLE_CATEGORIES and ch not in _BLANK_LETTERS
+        for ch in value
+    )

@@ -1,6 +1,10 @@
 """What ``dramatiq`` imports in worker processes: the broker, then every module with actors."""
 
-from advocacy.jobs import get_broker
+from advocacy.config import require_settings
+
+require_settings()  # `dramatiq advocacy.worker_entry` started by hand: refuse unfit settings
+
+from advocacy.jobs import get_broker  # noqa: E402
 
 broker = get_broker()
 

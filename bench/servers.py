@@ -130,6 +130,7 @@ def production_env(config: BenchConfig, extra: Mapping[str, str] | None = None) 
         {
             "ADVOCACY_DATABASE_URL": config.sqlalchemy_url(BENCH_DATABASE),
             "ADVOCACY_ENVIRONMENT": "production",
+            "ADVOCACY_PUBLIC_URL": "http://127.0.0.1:8000",  # production requires one
             "ADVOCACY_SECRET_KEY": "".join(secrets.choice(alphabet) for _ in range(64)),
             "ADVOCACY_LOG_LEVEL": "warning",
             **(extra or {}),
@@ -146,7 +147,9 @@ def api_server(
     port = free_port()
     argv = [str(VENV_BIN / "advocacy"), "serve", "--host", "127.0.0.1", "--port", str(port)]
     argv += ["--workers", "1"]
-    env = production_env(config, extra_env)
+    env = production_env(
+        config, {"ADVOCACY_PUBLIC_URL": f"http://127.0.0.1:{port}", **(extra_env or {})}
+    )
     with running_server("API server", argv, port=port, env=env, log_path=log_path) as url:
         yield url
 

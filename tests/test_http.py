@@ -101,7 +101,7 @@ async def test_unexpected_errors_are_masked(viewer: Api, org: Org) -> None:
 
 
 async def test_introspection_is_off_in_production_unless_enabled(org: Org) -> None:
-    settings = Settings(environment="production", secret_key="x" * 40)
+    settings = Settings(environment="production", secret_key="x" * 40, public_url="https://x.test")
     production = build_schema(settings)
     app = create_app(production)
     async with httpx.AsyncClient(
@@ -112,7 +112,12 @@ async def test_introspection_is_off_in_production_unless_enabled(org: Org) -> No
         assert "introspection" in body["errors"][0]["message"].lower()
         assert (await api("{ viewer { role } }"))["viewer"]["role"]
     enabled = build_schema(
-        Settings(environment="production", secret_key="x" * 40, graphql_introspection=True)
+        Settings(
+            environment="production",
+            secret_key="x" * 40,
+            public_url="https://x.test",
+            graphql_introspection=True,
+        )
     )
     result = await enabled.execute("{ __schema { queryType { name } } }")
     assert result.errors is None

@@ -7,34 +7,22 @@ link must keep working.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-
 from advocacy.config import get_settings
+from advocacy.signing import Purpose, b64url, id_of_signed_token, signed_id_token
 
 
-def _signature(advocate_id: int) -> str:
-    key = get_settings().secret_key.get_secret_value().encode()
-    digest = hmac.new(key, f"unsubscribe:{advocate_id}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest[:18]).decode()
+def _signature(digest: bytes) -> str:
+    return b64url(digest[:18])
 
 
 def unsubscribe_token(advocate_id: int) -> str:
-    return f"{advocate_id}.{_signature(advocate_id)}"
+    return signed_id_token(Purpose.UNSUBSCRIBE, advocate_id, _signature)
 
 
 def advocate_of_token(token: str) -> int | None:
-    """The advocate a token was made for, or None when it isn't one of ours."""
-    if not token.isascii() or len(token) > 64:
-        return None
-    head, _, signature = token.partition(".")
-    if not head.isdigit() or len(head) > 18 or not signature:
-        return None
-    advocate_id = int(head)
-    if not hmac.compare_digest(signature.encode(), _signature(advocate_id).encode()):
-        return None
-    return advocate_id
+    """The advocate a token was made for, or None when it isn't one of ours (also when its id
+    isn't written canonically, e.g. ``042.<signature of 42>``: one advocate, one token)."""
+    return id_of_signed_token(Purpose.UNSUBSCRIBE, token, _signature)
 
 
 def unsubscribe_url(advocate_id: int) -> str:

@@ -312,9 +312,15 @@ async def fulfil(send_id: int) -> None:
         await _settle(send_id, reference, attempt)
 
 
-async def stuck_send_ids(session: AsyncSession, limit: int = 1000) -> list[int]:
-    """Sends waiting on a worker longer than the lease: lost messages, killed workers."""
-    stale = utcnow() - dt.timedelta(seconds=get_settings().fulfil_lease_seconds)
+async def stuck_send_ids(
+    session: AsyncSession, limit: int = 1000, lease_seconds: int | None = None
+) -> list[int]:
+    """Sends waiting on a worker longer than the lease (``ADVOCACY_FULFIL_LEASE_SECONDS``
+    unless given): lost messages, killed workers. Ringing again is always safe: the claim
+    re-checks the real lease, so a send another worker holds stays with it."""
+    if lease_seconds is None:
+        lease_seconds = get_settings().fulfil_lease_seconds
+    stale = utcnow() - dt.timedelta(seconds=lease_seconds)
     waiting_since = col(GiftSend.claimed_at)
     rows = await session.scalars(
         select(col(GiftSend.id))

@@ -88,14 +88,16 @@ async def remind_offers(session: AsyncSession) -> None:
 
 
 @jobs.actor("gifting.sweep_stuck", queue="periodic", max_retries=3)
-async def sweep_stuck(session: AsyncSession) -> None:
-    """Ring the doorbell again for sends a lost message or a killed worker left waiting."""
-    stuck = await fulfilment.stuck_send_ids(session)
+async def sweep_stuck(session: AsyncSession, lease_seconds: int | None = None) -> None:
+    """Ring the doorbell again for sends a lost message or a killed worker left waiting
+    longer than ``lease_seconds`` (default ``ADVOCACY_FULFIL_LEASE_SECONDS``; 0 when an
+    in-memory broker starts, see ``scheduler.enqueue_start_up_sweep``)."""
+    stuck = await fulfilment.stuck_send_ids(session, lease_seconds=lease_seconds)
     if stuck:
         log.warning("re-enqueueing %d stuck gift send(s)", len(stuck))
     for send_id in stuck:
         jobs.enqueue_after_commit(session, fulfil, send_id=send_id)
-    unsent = await periodic.offers_not_emailed(session)
+    unsent = await periodic.offers_not_emailed(session, lease_seconds=lease_seconds)
     if unsent:
         log.warning("re-enqueueing %d offer email(s) never sent", len(unsent))
     for send_id in unsent:

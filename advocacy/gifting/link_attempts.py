@@ -16,8 +16,6 @@ gifts, and advocates keep their page.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import ipaddress
 import logging
 import time
@@ -30,6 +28,7 @@ from redis.exceptions import RedisError
 from starlette.requests import HTTPConnection
 
 from advocacy.config import get_settings
+from advocacy.signing import Purpose, keyed_hex
 
 log = logging.getLogger("advocacy.gifting.link_attempts")
 MEMORY_CLIENTS = 100_000
@@ -45,9 +44,7 @@ def client_fingerprint(connection: HTTPConnection) -> str:
             address = str(ipaddress.ip_network(f"{address}/64", strict=False))
     except ValueError:
         pass
-    secret = get_settings().secret_key.get_secret_value().encode()
-    key = hmac.new(secret, b"gift-link attempts", hashlib.sha256).digest()
-    return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:32]
+    return keyed_hex(Purpose.GIFT_LINK_ATTEMPTS, address, length=32)
 
 
 @dataclass

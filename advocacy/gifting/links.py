@@ -4,12 +4,11 @@ key, so the offer email and reminders can rebuild it while the database holds on
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
 import secrets
 
 from advocacy.config import get_settings
+from advocacy.signing import Purpose, keyed_b64url
 
 
 def hash_link_token(token: str) -> str:
@@ -17,9 +16,7 @@ def hash_link_token(token: str) -> str:
 
 
 def link_token(salt: str) -> str:
-    key = get_settings().secret_key.get_secret_value().encode()
-    digest = hmac.new(key, f"gift-link:{salt}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    return keyed_b64url(Purpose.GIFT_LINK, salt)
 
 
 def new_link_salt() -> str:

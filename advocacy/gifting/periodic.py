@@ -133,10 +133,15 @@ async def offers_to_remind(session: AsyncSession, now: dt.datetime | None = None
     return list(rows)
 
 
-async def offers_not_emailed(session: AsyncSession, now: dt.datetime | None = None) -> list[int]:
-    """Open offers whose email should long have gone out (a message lost with the broker)."""
+async def offers_not_emailed(
+    session: AsyncSession, now: dt.datetime | None = None, lease_seconds: int | None = None
+) -> list[int]:
+    """Open offers whose email should long have gone out (a message lost with the broker):
+    older than ``lease_seconds`` (default ``ADVOCACY_FULFIL_LEASE_SECONDS``)."""
     now = now or utcnow()
-    stale = now - dt.timedelta(seconds=get_settings().fulfil_lease_seconds)
+    if lease_seconds is None:
+        lease_seconds = get_settings().fulfil_lease_seconds
+    stale = now - dt.timedelta(seconds=lease_seconds)
     rows = await session.scalars(
         select(SEND.c.id)
         .where(

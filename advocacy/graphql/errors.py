@@ -8,9 +8,10 @@ Anything else is masked as "internal error" and logged with the request id.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, Node
 
 from advocacy.errors import DomainError, DomainErrors, ErrorCode
 
@@ -38,8 +39,18 @@ class ApiError(GraphQLError):
     """A top-level error the client is meant to see (``UNAUTHENTICATED``, ``FORBIDDEN``,
     ``BAD_USER_INPUT``): never masked."""
 
-    def __init__(self, message: str, code: str) -> None:
-        super().__init__(message, extensions={"code": code})
+    def __init__(
+        self,
+        message: str,
+        code: str,
+        *,
+        field: str | None = None,
+        nodes: Node | Collection[Node] | None = None,
+    ) -> None:
+        """``field`` names the argument at fault (``filter.search``), as ``extensions.field``;
+        ``nodes`` place the error in the query text (``locations``)."""
+        extensions = {"code": code} if field is None else {"code": code, "field": field}
+        super().__init__(message, nodes=nodes, extensions=extensions)
 
 
 def should_mask(error: GraphQLError) -> bool:

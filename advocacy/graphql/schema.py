@@ -27,6 +27,7 @@ from advocacy.graphql.advocate_gift import AdvocateGiftMutation, AdvocateGiftQue
 from advocacy.graphql.advocates import AdvocateMutation, AdvocateQuery
 from advocacy.graphql.analytics import AnalyticsQuery
 from advocacy.graphql.asks import AskMutation, AskQuery
+from advocacy.graphql.document_limits import MaxDocumentLength
 from advocacy.graphql.engagement import EngagementMutation, EngagementQuery
 from advocacy.graphql.errors import ApiError, log, should_mask
 from advocacy.graphql.execution import FastLeafExecutionContext, install_lean_resolvers
@@ -34,10 +35,12 @@ from advocacy.graphql.gifting import GiftingMutation, GiftingQuery
 from advocacy.graphql.live import Subscription
 from advocacy.graphql.node import NODE_TYPES, NodeQuery
 from advocacy.graphql.programs import ProgramMutation, ProgramQuery
+from advocacy.graphql.read_arguments import ReadArgumentChecks
 from advocacy.graphql.reconciliation import ReconciliationMutation
 from advocacy.graphql.referrals import ReferralMutation, ReferralQuery
 from advocacy.graphql.rules import RuleMutation, RuleQuery
 from advocacy.graphql.scalars import SCALAR_MAP
+from advocacy.graphql.suggestions import QuietExecutionContext, QuietValidationCache
 from advocacy.graphql.tenancy import TenancyMutation, TenancyQuery
 from advocacy.graphql.trusted_documents import TrustedDocuments
 from advocacy.graphql.webhooks import WebhookMutation, WebhookQuery
@@ -106,10 +109,15 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or get_settings()
     rules = _validation_rules(settings)
     extensions: list[Callable[[], SchemaExtension]] = [
+        MaxDocumentLength,  # first: before anything lexes the document
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
         lambda: AddValidationRules(rules),
         lambda: ParserCache(maxsize=512),
-        lambda: ValidationCache(maxsize=512),
+        # No suggestions where the schema is hidden (they would rebuild it): suggestions.py.
+        (lambda: ValidationCache(maxsize=512))
+        if settings.introspection_enabled
+        else QuietValidationCache,
+        ReadArgumentChecks,
         lambda: MaskErrors(should_mask_error=should_mask, error_message="internal error"),
     ]
     if settings.trusted_documents:  # after ValidationCache, which sets the validation result
@@ -121,7 +129,9 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         types=list(NODE_TYPES.values()),
         extensions=extensions,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
-        execution_context_class=FastLeafExecutionContext,
+        execution_context_class=(
+            FastLeafExecutionContext if settings.introspection_enabled else QuietExecutionContext
+        ),
     )
     install_lean_resolvers(schema)
     return schema

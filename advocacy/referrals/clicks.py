@@ -9,14 +9,13 @@ hash of the two identifies a visitor for de-duplication and for the signups-per-
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import crawleruseragents
 from sqlalchemy import Select, and_, bindparam, exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,14 +26,17 @@ from advocacy.db import utcnow
 from advocacy.dialect import dialect_name
 from advocacy.reads import fetch_rows
 from advocacy.referrals.models import ReferralClick, ReferralSettings, RevokedReferralCode
+from advocacy.signing import Purpose, id_of_signed_token, keyed_hex, signed_id_token
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{4,32}$")
 CHANNEL_PATTERN = re.compile(r"^[a-z0-9_.-]{1,40}$")
-BOT_PATTERN = re.compile(
-    r"bot|crawl|spider|slurp|preview|facebookexternalhit|embedly|curl|wget|python-|httpx|"
-    r"go-http-client|headless|scrapy|okhttp|java/",
-    re.IGNORECASE,
-)
+USER_AGENT_CACHE_SIZE = 16_384
+"""Verdicts kept, least recently used dropped. Distinct User-Agents are far fewer than clicks
+(a browser build is shared by millions), so nearly every click is a hit: ~0.1 µs instead of
+~175 µs for a browser's string, which has to miss all ~1,500 patterns. Bounded at
+``USER_AGENT_CACHE_SIZE * MAX_CACHED_USER_AGENT`` characters (under 10 MB)."""
+MAX_CACHED_USER_AGENT = 512
+"""Longer User-Agents (no browser sends one) are judged but not cached."""
 COOKIE_NAME = "advocacy_ref"
 
 ADVOCATE = Advocate.__table__  # type: ignore[attr-defined]
@@ -54,25 +56,27 @@ class ClickOutcome:
 
 
 def visitor_hash(ip: str, user_agent: str) -> str:
-    key = get_settings().secret_key.get_secret_value().encode()
-    return hmac.new(key, f"visitor:{ip}|{user_agent}".encode(), hashlib.sha256).hexdigest()
+    # The user agent is free text, so it goes last.
+    return keyed_hex(Purpose.REFERRAL_VISITOR, f"{ip}|{user_agent}")
+
+
+def _click_signature(digest: bytes) -> str:
+    return digest.hex()[:20]
 
 
 def click_token(click_id: int) -> str:
     """``<id>.<signature>``: lets the shop hand a signup its visitor's click back
     (``recordReferralSignup(clickToken:)``) without being able to invent one."""
-    key = get_settings().secret_key.get_secret_value().encode()
-    signature = hmac.new(key, f"click:{click_id}".encode(), hashlib.sha256).hexdigest()[:20]
-    return f"{click_id}.{signature}"
+    return signed_id_token(Purpose.REFERRAL_CLICK, click_id, _click_signature)
 
 
 def click_id_from_token(token: str | None) -> int | None:
-    if not token or "." not in token or len(token) > 40:
+    """The click a token names, or None when it isn't one of ours (or its id isn't canonical)."""
+    if not token:
         return None
-    raw_id, _ = token.split(".", 1)
-    if not raw_id.isdigit() or int(raw_id) > 2**31 - 1:
-        return None
-    return int(raw_id) if hmac.compare_digest(click_token(int(raw_id)), token) else None
+    return id_of_signed_token(
+        Purpose.REFERRAL_CLICK, token, _click_signature, max_length=40, max_id=2**31 - 1
+    )
 
 
 def with_ref(url: str, code: str, click_id: int | None = None) -> str:
@@ -87,7 +91,22 @@ def with_ref(url: str, code: str, click_id: int | None = None) -> str:
 
 
 def is_bot(user_agent: str) -> bool:
-    return not user_agent or bool(BOT_PATTERN.search(user_agent))
+    """A click that isn't a person's: no User-Agent at all (every browser sends one), or one
+    the crawler-user-agents project lists — crawlers, HTTP libraries and link previewers such
+    as WhatsApp, Mastodon or Slack, which fetch a link the moment it is shared. Its patterns are
+    maintained against real traffic; a substring such as "bot" is not (it dropped CUBOT phones
+    and missed WhatsApp). Matching runs ~1,500 patterns, so each verdict is cached."""
+    if not user_agent:
+        return True
+    if len(user_agent) > MAX_CACHED_USER_AGENT:
+        return bool(crawleruseragents.is_crawler(user_agent))
+    return known_user_agent(user_agent)
+
+
+@lru_cache(maxsize=USER_AGENT_CACHE_SIZE)
+def known_user_agent(user_agent: str) -> bool:
+    """``is_bot`` for a User-Agent short enough to cache."""
+    return bool(crawleruseragents.is_crawler(user_agent))
 
 
 def _fallback(landing: str | None, fallback: str | None) -> ClickOutcome:

@@ -12,11 +12,13 @@ from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from advocacy.advocates.models import Account, Advocate
+from advocacy.email_address import ascii_domain
 from advocacy.referrals.models import FraudReason, Referral, ReferralSettings
 
 
 def email_domain(email: str) -> str:
-    return email.rsplit("@", 1)[-1].lower()
+    """The ASCII (IDNA) form, as the disposable list and account domains spell domains."""
+    return ascii_domain(email)
 
 
 async def _exists(session: AsyncSession, count: SelectOfScalar[int]) -> bool:

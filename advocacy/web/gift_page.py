@@ -28,7 +28,7 @@ from advocacy.graphql.advocate_gift import RATE_LIMITED
 from advocacy.graphql.context import Context
 from advocacy.web import security
 from advocacy.web.documents import operation
-from advocacy.web.i18n import Translator, languages, negotiate
+from advocacy.web.i18n import Translator, languages, translator_for
 from advocacy.web.rendering import countries_for, render
 
 log = logging.getLogger("advocacy.web.gift_page")
@@ -91,9 +91,7 @@ async def run_operation(request: Request, name: str, variables: dict[str, Any]) 
 
 
 def _translator(request: Request) -> Translator:
-    return Translator(
-        negotiate(request.query_params.get("lang"), request.headers.get("accept-language"))
-    )
+    return translator_for(request.query_params.get("lang"), request.headers.get("accept-language"))
 
 
 def _self_url(request: Request, **extra: str) -> str:
@@ -202,7 +200,7 @@ def _show(
         field_errors=field_errors,
         general_errors=general_errors,
         typed=typed or {},
-        countries=countries_for(gift["item"]["shipsTo"]),
+        countries=countries_for(gift["item"]["shipsTo"], t),
     )
 
 

@@ -6,8 +6,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from iso3166 import countries
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from advocacy.reference_data import country_names
+from advocacy.web.i18n import Translator, sort_key
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -27,13 +29,10 @@ def render(template: str, **values: Any) -> str:
     return environment().get_template(template).render(**values)
 
 
-def countries_for(ships_to: list[str]) -> list[tuple[str, str]]:
-    """(alpha-2, name) pairs, by name, for the address form's country list: the countries an
-    item ships to, or every country when it ships anywhere."""
+def countries_for(ships_to: list[str], t: Translator) -> list[tuple[str, str]]:
+    """(alpha-2, name) pairs for the address form's country list, named in the page's language
+    and in the order a reader looks for them: the countries an item ships to, or every country
+    when it ships anywhere."""
     allowed = {code.upper() for code in ships_to}
-    pairs = [
-        (country.alpha2, country.apolitical_name)
-        for country in countries
-        if not allowed or country.alpha2 in allowed
-    ]
-    return sorted(pairs, key=lambda pair: pair[1])
+    pairs = [(code, t.country(code)) for code in country_names() if not allowed or code in allowed]
+    return sorted(pairs, key=lambda pair: sort_key(pair[1]))

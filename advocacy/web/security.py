@@ -3,14 +3,13 @@ dashboard) and CSRF tokens bound to the gift link."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
 
 from advocacy.config import get_settings
+from advocacy.signing import Purpose, equal, keyed_hex
 
 GIFT_PAGE_CSP = "; ".join(
     [
@@ -45,11 +44,6 @@ CSRF_COOKIE = "gift_csrf"
 CSRF_FIELD = "csrf"
 
 
-def _key(purpose: str) -> bytes:
-    secret = get_settings().secret_key.get_secret_value().encode()
-    return hmac.new(secret, purpose.encode(), hashlib.sha256).digest()
-
-
 def new_csrf_nonce() -> str:
     return secrets.token_urlsafe(24)
 
@@ -57,8 +51,7 @@ def new_csrf_nonce() -> str:
 def csrf_token(nonce: str, gift_token: str) -> str:
     """The form's CSRF field: the browser's cookie nonce signed together with the gift link, so
     neither a planted cookie nor a token lifted from another gift's page passes."""
-    message = f"{nonce}|{gift_token}".encode()
-    return hmac.new(_key("gift-page csrf"), message, hashlib.sha256).hexdigest()
+    return keyed_hex(Purpose.GIFT_PAGE_CSRF, f"{nonce}|{gift_token}")
 
 
 def csrf_ok(request: Request, form_value: str | None, gift_token: str) -> bool:
@@ -72,7 +65,7 @@ def csrf_ok(request: Request, form_value: str | None, gift_token: str) -> bool:
     nonce = request.cookies.get(CSRF_COOKIE)
     if not nonce or not form_value:
         return False
-    return hmac.compare_digest(csrf_token(nonce, gift_token), form_value)
+    return equal(form_value, csrf_token(nonce, gift_token))
 
 
 def _same_origin(request: Request, origin: str) -> bool:

@@ -1,12 +1,17 @@
 """Delivering one webhook: claim the delivery (a lease), POST outside any transaction, settle.
 
-Each request carries ``X-Advocacy-Event`` (type), ``X-Advocacy-Event-Id`` (stable across
-retries and redeliveries: receivers de-duplicate on it), ``X-Advocacy-Timestamp`` (Unix
-seconds) and ``X-Advocacy-Signature: v1=<hex HMAC-SHA256 of "<timestamp>.<body>">`` under the
-endpoint's secret. 2xx is success; network errors, timeouts, 408, 429 and 5xx are retried with
-exponential backoff until ``retry_until`` (a day by default); any other answer fails the
-delivery at once. ``ADVOCACY_WEBHOOK_DISABLE_AFTER_FAILURES`` failed attempts in a row disable
-the endpoint (its waiting deliveries stay PENDING and go out when it is enabled again).
+Each request is signed by the Standard Webhooks specification (https://www.standardwebhooks.com),
+so any off-the-shelf verifier accepts it: ``webhook-id`` (the event id, stable across retries and
+redeliveries: receivers de-duplicate on it), ``webhook-timestamp`` (Unix seconds) and
+``webhook-signature: v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`` under the endpoint's
+``whsec_`` secret. For one deprecation period it also carries the headers receivers written
+before that verify: ``X-Advocacy-Event`` (type), ``X-Advocacy-Event-Id``,
+``X-Advocacy-Timestamp`` and ``X-Advocacy-Signature: v1=<hex HMAC-SHA256 of
+"<timestamp>.<body>">`` keyed with the secret string itself. 2xx is success; network errors,
+timeouts, 408, 429 and 5xx are retried with exponential backoff until ``retry_until`` (a day by
+default); any other answer fails the delivery at once.
+``ADVOCACY_WEBHOOK_DISABLE_AFTER_FAILURES`` failed attempts in a row disable the endpoint (its
+waiting deliveries stay PENDING and go out when it is enabled again).
 
 At least once: a worker killed after the receiver answered but before the settle commit leaves
 the lease to expire, and the sweep delivers it again — with the same event id.
@@ -26,6 +31,7 @@ import httpx
 import orjson
 from sqlalchemy import update
 from sqlmodel import col, select
+from standardwebhooks import Webhook
 
 from advocacy.config import get_settings
 from advocacy.db import utcnow
@@ -122,24 +128,41 @@ async def _claim(delivery_id: int) -> Request | None:
         endpoint = await session.get_one(WebhookEndpoint, claimed.endpoint_id)
         event = await session.get_one(WebhookEvent, claimed.event_id)
         body = body_of(event)
-        timestamp = str(int(time.time()))
-        signature = sign(endpoint_secret(endpoint.secret_salt), timestamp, body)
         return Request(
             delivery_id=delivery_id,
             endpoint_id=endpoint.id or 0,
             attempt=claimed.attempts,
             url=endpoint.url,
             body=body,
-            headers={
-                "Content-Type": "application/json",
-                "User-Agent": USER_AGENT,
-                "X-Advocacy-Event": event.type,
-                "X-Advocacy-Event-Id": event.uid,
-                "X-Advocacy-Delivery": str(delivery_id),
-                "X-Advocacy-Timestamp": timestamp,
-                "X-Advocacy-Signature": f"v1={signature}",
-            },
+            headers=signed_headers(
+                endpoint_secret(endpoint.secret_salt),
+                event,
+                delivery_id,
+                body,
+                int(time.time()),
+            ),
         )
+
+
+def signed_headers(
+    secret: str, event: WebhookEvent, delivery_id: int, body: bytes, timestamp: int
+) -> dict[str, str]:
+    """The request's headers: Standard Webhooks' three, made by the reference library, and the
+    deprecated ``X-Advocacy-*`` ones (until receivers have moved; see the schema changelog)."""
+    signed_at = dt.datetime.fromtimestamp(timestamp, tz=dt.UTC)
+    standard = Webhook(secret).sign(event.uid, signed_at, body)
+    return {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "webhook-id": event.uid,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": standard,
+        "X-Advocacy-Event": event.type,
+        "X-Advocacy-Event-Id": event.uid,
+        "X-Advocacy-Delivery": str(delivery_id),
+        "X-Advocacy-Timestamp": str(timestamp),
+        "X-Advocacy-Signature": f"v1={sign(secret, str(timestamp), body)}",
+    }
 
 
 def _active_endpoints() -> Any:

@@ -1,13 +1,18 @@
 """Endpoint signing secrets: derived from the server's secret key and a per-endpoint salt, so
-only the salt is stored, the secret can be shown once, and rotating means a new salt."""
+only the salt is stored, the secret can be shown once, and rotating means a new salt.
+
+A secret reads ``whsec_`` + 64 hex digits, exactly as it did before deliveries were signed by
+Standard Webhooks: hex digits are base64 characters, so the same string is a valid Standard
+Webhooks secret (``whsec_`` + base64 of 48 key bytes) that every verifier library decodes the
+same way, while the deprecated ``X-Advocacy-Signature`` stays keyed with the string itself.
+Existing endpoints therefore keep their secret, and receivers move to a Standard Webhooks
+verifier without a rotation."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 
-from advocacy.config import get_settings
+from advocacy.signing import Purpose, keyed_hex
 
 PREFIX = "whsec_"
 
@@ -17,5 +22,4 @@ def new_salt() -> str:
 
 
 def endpoint_secret(salt: str) -> str:
-    key = get_settings().secret_key.get_secret_value().encode()
-    return PREFIX + hmac.new(key, f"webhook-secret:{salt}".encode(), hashlib.sha256).hexdigest()
+    return PREFIX + keyed_hex(Purpose.WEBHOOK_SECRET, salt)

@@ -153,7 +153,12 @@ def test_demo_time_is_refused_in_production_and_moves_utcnow_elsewhere(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     with pytest.raises(ValueError, match="ADVOCACY_CLOCK_OFFSET_DAYS"):
-        Settings(environment="production", secret_key="x" * 40, clock_offset_days=3)
+        Settings(
+            environment="production",
+            secret_key="x" * 40,
+            public_url="https://x.test",
+            clock_offset_days=3,
+        )
     before = utcnow()
     monkeypatch.setenv("ADVOCACY_CLOCK_OFFSET_DAYS", "2.5")
     get_settings.cache_clear()

@@ -9,6 +9,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -37,6 +38,7 @@ from tests.fixtures.api import Api
 from tests.fixtures.factories import make_account, make_advocate, make_milestone, make_program
 from tests.fixtures.gifting import make_item
 from tests.fixtures.smtp import Inbox
+from tests.fixtures.tokens import non_canonical_spellings
 
 POLICY = """mutation($input: ConfigureEngagementPolicyInput!) {
   configureEngagementPolicy(input: $input) {
@@ -171,6 +173,23 @@ async def test_forged_or_altered_unsubscribe_tokens_are_refused(
         assert (await client.post(f"/u/{bad}")).status_code == 404
     assert not (await advocate_row(other.id or 0)).nudges_opt_out
     assert not (await advocate_row(advocate.id or 0)).nudges_opt_out
+
+
+async def test_an_unsubscribe_token_is_valid_only_with_its_id_written_canonically(
+    org: Org, client: httpx.AsyncClient
+) -> None:
+    advocate = await make_advocate(org.id)
+    await make_advocate(org.id)  # ids of two digits or more somewhere: the "_" spelling
+    token = unsubscribe_token(advocate.id or 0)
+    invalid_get, invalid_post = await client.get("/u/nonsense"), await client.post("/u/nonsense")
+    assert invalid_get.status_code == invalid_post.status_code == 404
+    for variant in (quote(spelling, safe="+") for spelling in non_canonical_spellings(token)):
+        got, posted = await client.get(f"/u/{variant}"), await client.post(f"/u/{variant}")
+        assert (got.status_code, got.text) == (invalid_get.status_code, invalid_get.text), variant
+        assert (posted.status_code, posted.text) == (invalid_post.status_code, invalid_post.text)
+    assert not (await advocate_row(advocate.id or 0)).nudges_opt_out
+    assert (await client.post(f"/u/{token}")).status_code == 200  # the real one still works
+    assert (await advocate_row(advocate.id or 0)).nudges_opt_out
 
 
 async def advocate_row(advocate_id: int) -> Advocate:

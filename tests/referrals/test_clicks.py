@@ -14,6 +14,7 @@ from advocacy.referrals.clicks import click_id_from_token, with_ref
 from advocacy.referrals.models import ReferralClick
 from tests.conftest import Org
 from tests.fixtures.api import Api
+from tests.fixtures.tokens import non_canonical_spellings
 from tests.referrals.conftest import BROWSER, LANDING, Program, click
 
 REGENERATE = """
@@ -50,6 +51,16 @@ async def test_a_click_is_counted_sets_the_cookie_and_lands_with_the_code(
     [recorded] = await clicks_of(org)
     assert recorded.channel == "linkedin" and recorded.advocate_id == referral_program.referrer.id
     assert len(recorded.visitor_hash) == 64 and "127.0.0.1" not in recorded.visitor_hash
+
+
+async def test_a_click_token_is_valid_only_with_its_id_written_canonically(
+    client: httpx.AsyncClient, referral_program: Program
+) -> None:
+    response = await click(client, referral_program.code)
+    [token] = parse_qs(urlsplit(response.headers["location"]).query)["ref_click"]
+    assert click_id_from_token(token) is not None
+    for variant in non_canonical_spellings(token):
+        assert click_id_from_token(variant) is None, variant
 
 
 async def test_repeats_and_bots_count_once_and_never(

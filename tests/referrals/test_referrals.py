@@ -365,6 +365,25 @@ async def test_concurrent_conversions_of_one_referral_convert_it_once(
     assert len(milestones) == 1
 
 
+async def test_a_click_token_in_other_digits_is_no_internal_error(
+    client: httpx.AsyncClient, marketer: Api, referral_program: Program
+) -> None:
+    """``int()`` reads Arabic-Indic digits, so a token of them reached a str compare that
+    raises on non-ASCII: an internal error. Now it is simply not one of our tokens (what the
+    answer to an unknown token is, is the signup's business, not asserted here)."""
+    response = await click(client, referral_program.code)
+    [token] = parse_qs(urlsplit(response.headers["location"]).query)["ref_click"]
+    click_id, signature = token.split(".", 1)
+    other_digits = "".join(chr(0x660 + int(digit)) for digit in click_id)
+    signup = {
+        "code": referral_program.code,
+        "email": "digits@newco.example",
+        "clickToken": f"{other_digits}.{signature}",
+    }
+    body = await marketer.raw(SIGNUP, {"input": signup})
+    assert "errors" not in body, body["errors"]  # no top-level (internal) error
+
+
 async def test_bad_input_names_the_field_and_writes_nothing(
     marketer: Api, viewer: Api, referral_program: Program
 ) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from dramatiq.brokers.stub import StubBroker
 from sqlalchemy import update
+from standardwebhooks import Webhook, WebhookVerificationError
 
 from advocacy import jobs
 from advocacy.db import unit_of_work, utcnow
@@ -44,6 +45,37 @@ def independently_verified(secret: str, received: Any, tolerance_seconds: int = 
     ).hexdigest()
     fresh = abs(time.time() - int(timestamp)) <= tolerance_seconds
     return scheme == "v1" and fresh and hmac.compare_digest(expected, signature)
+
+
+def standard_verified(secret: str, received: Any) -> bool:
+    """What an off-the-shelf Standard Webhooks receiver does: the reference library's check
+    (headers present, timestamp within five minutes, a matching ``v1`` signature)."""
+    try:
+        Webhook(secret).verify(received.body, received.headers)
+    except WebhookVerificationError:
+        return False
+    return True
+
+
+async def test_a_standard_webhooks_receiver_accepts_our_deliveries(
+    org: Org, admin: Api, receiver: Receiver
+) -> None:
+    created = await create_endpoint(admin, receiver.url, "ADVOCATE_CREATED")
+    secret = created["secret"]
+    await admin(CREATE_ADVOCATE, {"email": "standard@example.com"})
+    await deliver_all(org.id)
+    [got] = receiver.received
+    assert Webhook(secret).verify(got.body, got.headers) == got.json
+    assert got.headers["webhook-id"] == got.json["id"] == got.headers["x-advocacy-event-id"]
+    assert got.headers["webhook-signature"].startswith("v1,")
+    wrong = secret[:-1] + ("0" if secret[-1] != "0" else "1")
+    assert not standard_verified(wrong, got)
+    tampered = type(got)(got.headers, got.body.replace(b"standard@", b"attacker@"))
+    assert not standard_verified(secret, tampered)
+    replayed_as_other = type(got)({**got.headers, "webhook-id": "evt_other"}, got.body)
+    assert not standard_verified(secret, replayed_as_other)
+    # The deprecated headers still verify the way receivers written before did.
+    assert independently_verified(secret, got)
 
 
 async def test_an_event_reaches_the_receiver_signed_and_verifiable(
@@ -206,6 +238,7 @@ async def test_redelivery_sends_the_same_event_again(
     await deliver_all(org.id)
     first, second = receiver.received
     assert first.headers["x-advocacy-event-id"] == second.headers["x-advocacy-event-id"]
+    assert first.headers["webhook-id"] == second.headers["webhook-id"]
     assert first.body == second.body
 
 
@@ -226,6 +259,7 @@ async def test_rotating_the_secret_signs_with_the_new_one(
     assert independently_verified(new_secret, got) and not independently_verified(
         created["secret"], got
     )
+    assert standard_verified(new_secret, got) and not standard_verified(created["secret"], got)
 
 
 async def test_gift_events_carry_no_shipping_details(

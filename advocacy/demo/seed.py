@@ -1,14 +1,12 @@
 """The demo organization `make run` seeds: idempotent, deterministic, built through services.
 
 Running it again updates in place (advocates upsert by email, milestones replay by external
-id), so nothing is duplicated.
+id, sends replay by idempotency key, the history is played once), so nothing is duplicated.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import random
 from dataclasses import dataclass
 
@@ -17,114 +15,34 @@ from sqlmodel import col, select
 
 from advocacy.advocates import import_service, milestone_service
 from advocacy.advocates.models import MilestoneKind, MilestoneStatus
-from advocacy.config import get_settings
+from advocacy.demo import history
+from advocacy.demo.data import (
+    ACCOUNTS,
+    CATALOG,
+    DEMO_PROGRAM,
+    DEMO_SLUG,
+    DEMO_TOKEN_NAME,
+    FIRST_NAMES,
+    INTERESTS,
+    LAST_NAMES,
+    LINK_ITEM,
+    THANKS_ITEM,
+)
 from advocacy.engagement import service as engagement
 from advocacy.engagement.models import AskPolicy, EngagementPolicy, NudgeChannel
 from advocacy.gifting import catalog_service, redemption_service, send_service
 from advocacy.gifting.links import gift_url, link_token
-from advocacy.gifting.models import GiftItem, GiftItemKind, GiftSend, GiftSendStatus
+from advocacy.gifting.models import GiftItem, GiftSend, GiftSendStatus
 from advocacy.programs import service as program_service
 from advocacy.programs.models import Program, ProgramStatus
 from advocacy.referrals import settings_service
 from advocacy.rules import service as rule_service
 from advocacy.rules.models import GiftRule, RuleTrigger
+from advocacy.signing import Purpose, keyed_hex
 from advocacy.tenancy import service as tenancy_service
 from advocacy.tenancy.models import ApiToken, Organization, Role
 from advocacy.tenancy.principal import system_principal
 from advocacy.tenancy.tokens import TOKEN_PREFIX, display_prefix, hash_secret
-
-DEMO_SLUG = "demo"
-DEMO_PROGRAM = "Customer Champions"
-DEMO_TOKEN_NAME = "demo-admin"
-
-ACCOUNTS = [
-    ("Northwind Traders", "northwind.example"),
-    ("Globex", "globex.example"),
-    ("Initech", "initech.example"),
-    ("Umbrella Health", "umbrella.example"),
-    ("Stark Logistics", "stark.example"),
-]
-FIRST_NAMES = [
-    "Ada",
-    "Grace",
-    "Alan",
-    "Katherine",
-    "Linus",
-    "Margaret",
-    "Tim",
-    "Barbara",
-    "Dennis",
-    "Frances",
-    "Ken",
-    "Radia",
-    "Edsger",
-    "Hedy",
-    "John",
-    "Shafi",
-    "Donald",
-    "Leslie",
-    "Anita",
-    "Guido",
-]
-LAST_NAMES = [
-    "Lovelace",
-    "Hopper",
-    "Turing",
-    "Johnson",
-    "Torvalds",
-    "Hamilton",
-    "Berners",
-    "Liskov",
-    "Ritchie",
-    "Allen",
-    "Thompson",
-    "Perlman",
-    "Dijkstra",
-    "Lamarr",
-    "McCarthy",
-    "Goldwasser",
-    "Knuth",
-    "Lamport",
-    "Borg",
-    "Rossum",
-]
-INTERESTS = ["coffee", "books", "hiking", "charity", "swag", "tech", "cooking", "travel"]
-
-
-CATALOG = [
-    catalog_service.NewGiftItem(
-        name="Branded mug",
-        kind=GiftItemKind.PHYSICAL,
-        price=1500,
-        currency="USD",
-        tags=["coffee", "swag"],
-        regions=["US", "CA", "GB", "FR", "DE"],
-        inventory=50,
-    ),
-    catalog_service.NewGiftItem(
-        name="Coffee gift card",
-        kind=GiftItemKind.GIFT_CARD,
-        price=2500,
-        currency="USD",
-        tags=["coffee"],
-    ),
-    catalog_service.NewGiftItem(
-        name="Plant ten trees",
-        kind=GiftItemKind.DONATION,
-        price=2000,
-        currency="USD",
-        tags=["charity"],
-    ),
-    catalog_service.NewGiftItem(
-        name="Hiking day pass",
-        kind=GiftItemKind.EXPERIENCE,
-        price=6000,
-        currency="USD",
-        tags=["hiking", "travel"],
-        regions=["US", "CA"],
-        inventory=10,
-    ),
-]
 
 
 @dataclass(frozen=True)
@@ -134,25 +52,25 @@ class DemoResult:
     advocates: int
     milestones: int
     gift_link: str
-    """An open offer of the branded mug: the advocate's page to try."""
+    """An open offer of the branded hoodie: the advocate's page to try."""
 
 
-def demo_token_secret() -> str:
+def demo_token_secret(slug: str = DEMO_SLUG) -> str:
     """The demo admin token, derived from the secret key so every run can print it again
     without ever storing it."""
-    key = get_settings().secret_key.get_secret_value().encode()
-    return TOKEN_PREFIX + hmac.new(key, b"advocacy demo admin token", hashlib.sha256).hexdigest()
+    name = "admin" if slug == DEMO_SLUG else f"admin:{slug}"
+    return TOKEN_PREFIX + keyed_hex(Purpose.DEMO_TOKEN, name)
 
 
-async def _organization(session: AsyncSession) -> Organization:
-    found = await session.scalar(select(Organization).where(Organization.slug == DEMO_SLUG))
+async def _organization(session: AsyncSession, slug: str) -> Organization:
+    found = await session.scalar(select(Organization).where(Organization.slug == slug))
     if found is not None:
         return found
-    return await tenancy_service.create_organization(session, slug=DEMO_SLUG, name="Demo Co")
+    return await tenancy_service.create_organization(session, slug=slug, name="Demo Co")
 
 
-async def _token(session: AsyncSession, organization_id: int) -> str:
-    secret = demo_token_secret()
+async def _token(session: AsyncSession, organization_id: int, slug: str) -> str:
+    secret = demo_token_secret(slug)
     found = await session.scalar(
         select(ApiToken).where(
             ApiToken.organization_id == organization_id, ApiToken.name == DEMO_TOKEN_NAME
@@ -202,12 +120,13 @@ async def _program(session: AsyncSession, organization_id: int) -> Program:
     )
 
 
-async def seed_demo(session: AsyncSession) -> DemoResult:
+async def seed_demo(session: AsyncSession, slug: str = DEMO_SLUG) -> DemoResult:
+    """The demo organization ``slug`` (another slug: a demo of its own, as tests use)."""
     rng = random.Random(20261123)
-    organization = await _organization(session)
+    organization = await _organization(session, slug)
     assert organization.id is not None
     principal = system_principal(organization.id)
-    token = await _token(session, organization.id)
+    token = await _token(session, organization.id, slug)
     program = await _program(session, organization.id)
     assert program.id is not None
 
@@ -257,6 +176,7 @@ async def seed_demo(session: AsyncSession) -> DemoResult:
     await _referrals(session, organization.id, program.id)
     await _engagement(session, organization.id, program.id)
     by_email = sorted(advocates, key=lambda a: a.email)
+    await history.play_history(session, organization.id, program.id, by_email)
     await _thank_yous(session, organization.id, program.id, [a.id or 0 for a in by_email[:4]])
     link = await _gift_link(session, organization.id, program.id, by_email[0].id or 0)
     return DemoResult(organization.id, token, len(advocates), milestones, link)
@@ -284,7 +204,7 @@ async def _thank_yous(
 ) -> None:
     """Coffee cards to four advocates, so the dashboard has gifts to show: two accepted (the
     worker fulfils them), one declined, one still on offer. Replays change nothing."""
-    coffee = await _item_id(session, organization_id, "Coffee gift card")
+    coffee = await _item_id(session, organization_id, THANKS_ITEM)
     for index, advocate_id in enumerate(advocate_ids):
         send = await _send(
             session,
@@ -310,8 +230,10 @@ async def _thank_yous(
 async def _gift_link(
     session: AsyncSession, organization_id: int, program_id: int, advocate_id: int
 ) -> str:
-    """The link of the demo's open mug offer; a new offer when the last one was used or ran
-    out, so every run prints a link that opens a gift to accept, swap, donate or decline."""
+    """The link of the demo's open hoodie offer; a new offer when the last one was used or ran
+    out (or offered another item, as older demos did), so every run prints a link that opens a
+    gift to accept, swap, donate or decline."""
+    item_id = await _item_id(session, organization_id, LINK_ITEM)
     latest = await session.scalar(
         select(GiftSend)
         .where(
@@ -320,7 +242,11 @@ async def _gift_link(
         )
         .order_by(col(GiftSend.id).desc())
     )
-    if latest is None or not redemption_service.is_open(latest):
+    if (
+        latest is None
+        or not redemption_service.is_open(latest)
+        or latest.original_item_id != item_id
+    ):
         number = 1 if latest is None else int(str(latest.idempotency_key).rsplit("-", 1)[1]) + 1
         latest = await _send(
             session,
@@ -328,7 +254,7 @@ async def _gift_link(
             program_id,
             send_service.NewSend(
                 advocate_id=advocate_id,
-                item_id=await _item_id(session, organization_id, "Branded mug"),
+                item_id=item_id,
                 program_id=program_id,
                 message="Thanks for championing us this year. Pick what you like!",
                 idempotency_key=f"demo-link-{number}",
