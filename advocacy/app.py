@@ -26,7 +26,6 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from advocacy import jobs
 from advocacy.db import dispose_engine, get_engine, new_session
-from advocacy.engagement.http import unsubscribe
 from advocacy.gifting.link_attempts import attempt_counter
 from advocacy.graphql.context import Context
 from advocacy.graphql.http_limits import CappedWebSocketAdapter, GuardedGraphQL
@@ -38,6 +37,7 @@ from advocacy.tenancy.service import authenticate
 from advocacy.web import dashboard
 from advocacy.web.gift_page import gift_page
 from advocacy.web.graphiql import graphiql_page
+from advocacy.web.unsubscribe_page import unsubscribe_page
 
 log = logging.getLogger("advocacy.app")
 
@@ -188,7 +188,7 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/r/{code}", referral_redirect),
-            Route("/u/{token}", unsubscribe, methods=["GET", "POST"]),
+            Route("/u/{token}", unsubscribe_page, methods=["GET", "POST"]),
             Route("/gift/{token}", gift_page, methods=["GET", "POST"]),
             *dashboard.routes(),
         ],

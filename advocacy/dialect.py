@@ -5,7 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import ColumnElement, exists, func, literal_column, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+
+UNIQUE_VIOLATION = "23505"
+"""PostgreSQL's SQLSTATE for a unique (or primary) key violation."""
+_SQLITE_UNIQUE = {"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"}
 
 
 def dialect_name(session: AsyncSession) -> str:
@@ -44,6 +49,22 @@ def greatest(dialect: str, *columns: Any, type_: Any = None) -> Any:
     return name(*columns, type_=type_)
 
 
+def is_unique_violation(error: IntegrityError) -> bool:
+    """Did ``error`` come from a unique key (a race two writers can lose), rather than a NOT
+    NULL, foreign key or check constraint (a bug: retrying it only hides it)?
+
+    PostgreSQL says so by SQLSTATE 23505 (asyncpg's, passed on by SQLAlchemy's adapter);
+    SQLite by its extended error name, or its "UNIQUE constraint failed" message."""
+    original = error.orig
+    sqlstate = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+    if sqlstate is not None:
+        return str(sqlstate) == UNIQUE_VIOLATION
+    if getattr(original, "sqlite_errorname", None) in _SQLITE_UNIQUE:
+        return True
+    message = str(original)
+    return "UNIQUE constraint failed" in message or "PRIMARY KEY constraint failed" in message
+
+
 def escape_like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -53,6 +74,7 @@ __all__ = [
     "escape_like",
     "greatest",
     "insert_ignoring_conflicts",
+    "is_unique_violation",
     "json_array_contains",
     "json_array_is_empty",
     "text",

@@ -22,6 +22,10 @@ class ErrorCode(enum.StrEnum):
     """An advocate's gift link that is unknown, expired or already used: one code for all
     three, so the answer reveals nothing about other gifts."""
     NOT_SHIPPABLE = "NOT_SHIPPABLE"
+    GIFT_CHANGED = "GIFT_CHANGED"
+    """A move on a real gift link lost a race: another request (a double click, a second tab)
+    changed the gift first. Retryable: reload the gift and choose again. Not a guess, so the
+    brake on guessing links doesn't count it."""
 
 
 class DomainError(Exception):

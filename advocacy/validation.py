@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+import zoneinfo
 from collections.abc import Iterable
+from functools import cache
 from typing import TypeVar
 from urllib.parse import urlsplit
 
@@ -32,6 +34,13 @@ MAX_AMOUNT_MINOR = 100_000_000_000
 
 def _is_country(code: str) -> bool:
     return bool(_REGION.match(code)) and is_country(code)
+
+
+@cache
+def _zone_names() -> frozenset[str]:
+    """The time zone database's names (from the ``tzdata`` package or the system's), less
+    ``localtime``: a file some systems keep for the host's own zone, not a zone name."""
+    return frozenset(zoneinfo.available_timezones() - {"localtime"})
 
 
 class Checker:
@@ -221,16 +230,17 @@ class Checker:
             return None
         return value.astimezone(dt.UTC)
 
-    def timezone(self, field: str, value: str | None) -> str | None:
-        cleaned = self.text(field, value, max_length=64, required=False)
+    def timezone(self, field: str, value: str | None, *, required: bool = False) -> str | None:
+        """An IANA zone name such as ``Europe/Berlin``. Only names of the time zone database
+        count: ``ZoneInfo`` alone would also open files like ``localtime`` (the host's own
+        zone) or ``posix/UTC``. ``required``: blank is refused rather than "no zone"."""
+        cleaned = self.text(field, value, max_length=64, required=required)
         if cleaned is None:
             return None
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(cleaned)
-        except (ZoneInfoNotFoundError, ValueError):
-            self.fail(field, ErrorCode.INVALID, f"{field} is not an IANA timezone name")
+        if cleaned not in _zone_names():
+            self.fail(
+                field, ErrorCode.INVALID, f"{field} is not an IANA time zone such as Europe/Berlin"
+            )
             return None
         return cleaned
 

@@ -23,6 +23,7 @@ from advocacy.advocates.models import (
 )
 from advocacy.advocates.service import get_advocate
 from advocacy.db import UTCDateTime, utcnow
+from advocacy.dialect import is_unique_violation
 from advocacy.engagement import asks
 from advocacy.engagement import service as engagement
 from advocacy.errors import DomainError, ErrorCode
@@ -129,9 +130,9 @@ async def record_milestone(
         async with session.begin_nested():
             session.add(milestone)
             await session.flush()
-    except IntegrityError:
+    except IntegrityError as error:
         # Another request recorded the same external id between our check and our insert.
-        if external_id is None:
+        if external_id is None or not is_unique_violation(error):
             raise
         replay = await _replay(session, principal, external_id, fingerprint)
         if replay is None:

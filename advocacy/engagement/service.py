@@ -17,6 +17,7 @@ from sqlmodel import col, select
 from advocacy.advocates.models import Advocate, AdvocateStatus, MilestoneKind
 from advocacy.advocates.service import get_advocate
 from advocacy.db import utcnow
+from advocacy.dialect import is_unique_violation
 from advocacy.engagement import asks, emails
 from advocacy.engagement.models import (
     OPEN_ASK_STATUSES,
@@ -106,7 +107,9 @@ def _checked(changes: PolicyChanges, *, nullable: bool) -> dict[str, object]:
         if changes.default_timezone is None:
             check.not_null("defaultTimezone", None)
         else:
-            values["default_timezone"] = check.timezone("defaultTimezone", changes.default_timezone)
+            values["default_timezone"] = check.timezone(
+                "defaultTimezone", changes.default_timezone, required=True
+            )
     check.done()
     return values
 
@@ -505,7 +508,9 @@ async def schedule_ask(
         async with session.begin_nested():
             session.add(ask)
             await session.flush()
-    except IntegrityError:
+    except IntegrityError as error:
+        if not is_unique_violation(error):
+            raise
         raise DomainError(
             ErrorCode.ALREADY_EXISTS,
             "the advocate already has an open ask; wait for it to close",

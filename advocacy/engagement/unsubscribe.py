@@ -7,8 +7,16 @@ link must keep working.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from advocacy.advocates.models import Advocate
 from advocacy.config import get_settings
 from advocacy.signing import Purpose, b64url, id_of_signed_token, signed_id_token
+from advocacy.tenancy.models import Organization
 
 
 def _signature(digest: bytes) -> str:
@@ -35,3 +43,30 @@ def unsubscribe_headers(advocate_id: int) -> dict[str, str]:
         "List-Unsubscribe": f"<{unsubscribe_url(advocate_id)}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """What the unsubscribe page shows: whose emails these are, and whether the advocate has
+    already unsubscribed (a second visit says so instead of asking again)."""
+
+    advocate_id: int
+    organization_name: str
+    unsubscribed: bool
+
+
+async def subscriber_of_token(session: AsyncSession, token: str) -> Subscriber | None:
+    """The advocate a link names, if it is one of ours and they still exist."""
+    advocate_id = advocate_of_token(token)
+    if advocate_id is None:
+        return None
+    row = (
+        await session.execute(
+            select(col(Organization.name), col(Advocate.unsubscribed_at))
+            .join(Organization, col(Organization.id) == col(Advocate.organization_id))
+            .where(col(Advocate.id) == advocate_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    return Subscriber(advocate_id, row.name, row.unsubscribed_at is not None)

@@ -3,7 +3,8 @@
 A link token is 256 random-looking bits, so guessing is hopeless already; this makes it
 visibly so and keeps a sprayer from loading the database. A *miss* is a lookup of an unknown
 link or a move refused with ``GIFT_LINK_INVALID``, through the gift page or ``/graphql`` alike
-(the advocate resolvers count them). Once a client has more misses than the limit in the
+(the advocate resolvers count them). A move that lost a race on an open link
+(``GIFT_CHANGED``) is no miss: the link is real. Once a client has more misses than the limit in the
 current fixed window, every gift-link operation of theirs is refused until the window ends —
 hits included, so the answer tells a guesser nothing.
 

@@ -4,7 +4,10 @@ gift while it is OFFERED and unexpired. An unknown, expired or used token gets t
 
 Every move is a conditional UPDATE on ``status = OFFERED AND expires_at > now`` (and, for a
 swap, on the item the advocate was looking at), so a double click, two tabs or a race with the
-expiry job has one effect and a clear error for the loser.
+expiry job has one effect and a clear error for the loser: ``GIFT_CHANGED`` ("the gift just
+changed; reload"), not ``GIFT_LINK_INVALID``. The link was open when the loser read it, so
+it is no guess, and the brake on guessing links must not count it (sixty racing clicks would
+otherwise lock the advocate out of their own link).
 """
 
 from __future__ import annotations
@@ -41,6 +44,15 @@ def invalid_link() -> DomainError:
     return DomainError(
         ErrorCode.GIFT_LINK_INVALID,
         "this gift link can't be used: it may be mistyped, expired or already used",
+        "token",
+    )
+
+
+def gift_changed() -> DomainError:
+    """The conditional UPDATE of a move found the send no longer as it was read."""
+    return DomainError(
+        ErrorCode.GIFT_CHANGED,
+        "the gift just changed (another tab or a second click); reload it and try again",
         "token",
     )
 
@@ -152,7 +164,7 @@ async def _change_item(session: AsyncSession, send: GiftSend, item: GiftItem) ->
         reserved_amount=item.price,
     )
     if moved is None:
-        raise invalid_link()
+        raise gift_changed()
     await lifecycle.record_event(
         session, moved, "SWAPPED", ADVOCATE, from_item_id=old_item_id, to_item_id=item.id
     )
@@ -219,7 +231,7 @@ async def _redeem(
         shipping_country=clean.country if clean else None,
     )
     if moved is None:
-        raise invalid_link()
+        raise gift_changed()
     if clean is not None:
         session.add(
             ShippingDetails(
@@ -272,5 +284,5 @@ async def decline_gift(session: AsyncSession, token: str) -> GiftSend:
         col(GiftSend.expires_at) > utcnow(),
     )
     if declined is None:
-        raise invalid_link()
+        raise gift_changed()
     return declined

@@ -12,6 +12,7 @@ from collections.abc import Collection
 
 import strawberry
 from graphql import GraphQLError, Node
+from strawberry.extensions import MaskErrors
 
 from advocacy.errors import DomainError, DomainErrors, ErrorCode
 
@@ -53,7 +54,7 @@ class ApiError(GraphQLError):
         super().__init__(message, nodes=nodes, extensions=extensions)
 
 
-def should_mask(error: GraphQLError) -> bool:
+def should_mask(error: GraphQLError, request_id: str | None = None) -> bool:
     """Mask errors raised by our code unless they are ``ApiError``s. Errors about the request
     itself stay visible: parse and validation errors, and bad variable values (raised before
     execution, so without a path, or by graphql-core as a GraphQLError)."""
@@ -61,8 +62,39 @@ def should_mask(error: GraphQLError) -> bool:
     if original is None or error.path is None or isinstance(original, GraphQLError):
         return False
     log.error(
-        "internal error in GraphQL field %s",
+        "internal error in GraphQL field %s (request %s)",
         ".".join(str(p) for p in error.path or ()),
+        request_id or "-",
         exc_info=original,
     )
     return True
+
+
+class MaskInternalErrors(MaskErrors):
+    """strawberry's ``MaskErrors`` with the request id: the masked error tells the client its
+    request id (``extensions.requestId``, from ``X-Request-Id`` or made up) and the log line
+    with the traceback names the same id, so an operator finds the one from the other."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=self._should_mask, error_message="internal error")
+
+    def _request_id(self) -> str | None:
+        request_id = getattr(getattr(self.execution_context, "context", None), "request_id", None)
+        return request_id if isinstance(request_id, str) else None
+
+    def _should_mask(self, error: GraphQLError) -> bool:
+        return should_mask(error, self._request_id())
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        request_id = self._request_id()
+        extensions = {"code": "INTERNAL_SERVER_ERROR"}
+        if request_id:
+            extensions["requestId"] = request_id
+        return GraphQLError(
+            message=self.error_message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions=extensions,
+        )

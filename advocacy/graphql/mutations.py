@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from advocacy.db import begin_write
+from advocacy.dialect import is_unique_violation
 from advocacy.errors import DomainError, DomainErrors, ErrorCode
 from advocacy.graphql.context import Info
 from advocacy.graphql.errors import UserError, user_errors
@@ -44,6 +45,8 @@ async def run_transaction(info: Info, work: PublicWork[T]) -> T | Refused:
     Success commits. A ``DomainError`` rolls everything back and becomes payload errors, so
     nothing is half-written. A unique-constraint race (two requests creating the same thing)
     rolls back and runs the work once more, where the service's own checks now see the winner.
+    Any other constraint violation (NOT NULL, foreign key, check) is a bug, not a race: it is
+    re-raised, so the client gets the masked "internal error" and the log the traceback.
     """
     ctx = info.context
     session = ctx.session
@@ -56,8 +59,11 @@ async def run_transaction(info: Info, work: PublicWork[T]) -> T | Refused:
         except (DomainError, DomainErrors) as error:
             await session.rollback()
             return Refused(user_errors(error))
-        except IntegrityError:
+        except IntegrityError as error:
             await session.rollback()
+            if not is_unique_violation(error):
+                log.error("request %s broke a database constraint", ctx.request_id)
+                raise
             if attempt == 2:
                 log.warning("mutation kept conflicting with concurrent writes", exc_info=True)
                 return Refused(

@@ -208,7 +208,9 @@ class RecordReferralSignupInput:
     click_token: str | None = strawberry.field(
         default=None,
         description="The `ref_click` parameter your landing page received, if any: ties the "
-        "signup to its visitor (per-visitor fraud rule, exact click→signup window).",
+        "signup to its visitor (per-visitor fraud rule, exact click→signup window). A value "
+        "that is not such a token, or names a click on another code, is refused "
+        "(`INVALID`/`NOT_FOUND` on `clickToken`).",
     )
 
 

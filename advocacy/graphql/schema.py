@@ -10,7 +10,6 @@ import strawberry
 from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
-    MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -29,7 +28,7 @@ from advocacy.graphql.analytics import AnalyticsQuery
 from advocacy.graphql.asks import AskMutation, AskQuery
 from advocacy.graphql.document_limits import MaxDocumentLength
 from advocacy.graphql.engagement import EngagementMutation, EngagementQuery
-from advocacy.graphql.errors import ApiError, log, should_mask
+from advocacy.graphql.errors import ApiError, MaskInternalErrors, log
 from advocacy.graphql.execution import FastLeafExecutionContext, install_lean_resolvers
 from advocacy.graphql.gifting import GiftingMutation, GiftingQuery
 from advocacy.graphql.live import Subscription
@@ -118,7 +117,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         if settings.introspection_enabled
         else QuietValidationCache,
         ReadArgumentChecks,
-        lambda: MaskErrors(should_mask_error=should_mask, error_message="internal error"),
+        MaskInternalErrors,
     ]
     if settings.trusted_documents:  # after ValidationCache, which sets the validation result
         extensions.insert(-1, TrustedDocuments)

@@ -106,22 +106,31 @@ def _verdict(
 
 
 async def _attributed_click(
-    session: AsyncSession, referrer: Advocate, code: str, token: str | None, now: dt.datetime
+    session: AsyncSession, referrer: Advocate, code: str, click_id: int | None, now: dt.datetime
 ) -> tuple[ReferralClick | None, str | None]:
-    """The click this signup came from, and its visitor — known only from a valid click token.
+    """The click this signup came from, and its visitor — known only from a click token.
     Without one, the code's latest click (anyone's) still dates the click→signup window, but no
-    visitor is assumed, so the per-visitor rule can't misfire on strangers."""
-    click_id = click_id_from_token(token)
+    visitor is assumed, so the per-visitor rule can't misfire on strangers. A token must name
+    a click on this very code: one of another code or organization is the shop's mistake (or
+    a forgery), refused rather than quietly ignored."""
     if click_id is not None:
         click = await session.scalar(
             select(ReferralClick).where(
                 ReferralClick.id == click_id,
-                ReferralClick.code == code,
-                ReferralClick.advocate_id == referrer.id,
+                ReferralClick.organization_id == referrer.organization_id,
             )
         )
-        if click is not None:
-            return click, click.visitor_hash
+        if click is None:
+            raise DomainError(
+                ErrorCode.NOT_FOUND, "clickToken names no click of this organization", "clickToken"
+            )
+        if click.code != code or click.advocate_id != referrer.id:
+            raise DomainError(
+                ErrorCode.INVALID,
+                "clickToken is from a click on another referral code than code",
+                "clickToken",
+            )
+        return click, click.visitor_hash
     click = await session.scalar(
         select(ReferralClick)
         .where(
@@ -144,7 +153,14 @@ async def record_signup(
     email = check.email("email", new.email)
     name = check.text("name", new.name, max_length=200, required=False)
     external_id = check.text("externalId", new.external_id, max_length=200, required=False)
-    check.text("clickToken", new.click_token, max_length=40, required=False)
+    token = check.text("clickToken", new.click_token, max_length=40, required=False)
+    click_id = click_id_from_token(token)
+    if token is not None and click_id is None:
+        check.fail(
+            "clickToken",
+            ErrorCode.INVALID,
+            "clickToken is not a click token of ours: pass the ref_click value of the link as is",
+        )
     check.done()
     assert code is not None and email is not None
     org = principal.organization_id
@@ -169,7 +185,7 @@ async def record_signup(
     if referrer is None or referrer.status == AdvocateStatus.OPTED_OUT:
         raise DomainError(ErrorCode.NOT_FOUND, "no advocate has this referral code", "code")
     now = now or utcnow()
-    click, visitor = await _attributed_click(session, referrer, code, new.click_token, now)
+    click, visitor = await _attributed_click(session, referrer, code, click_id, now)
     referral = Referral(
         organization_id=org,
         program_id=settings.program_id,

@@ -15,6 +15,7 @@ from sqlmodel import col, select
 
 from advocacy.advocates.models import Account, Advocate, AdvocateStatus
 from advocacy.db import utcnow
+from advocacy.dialect import is_unique_violation
 from advocacy.errors import DomainError, DomainErrors
 from advocacy.gifting import send_service
 from advocacy.gifting.models import GiftSend, GiftSendReason
@@ -86,7 +87,9 @@ async def _claim(
         async with session.begin_nested():
             session.add(run)
             await session.flush()
-    except IntegrityError:
+    except IntegrityError as error:
+        if not is_unique_violation(error):
+            raise
         return None  # this event already fired this rule
     return run
 

@@ -242,6 +242,9 @@ async def _post(request: Request, token: str, t: Translator) -> Response:
         return _message_page(request, t, "invalid", 404)
     if gift["status"] != "OFFERED":  # it moved on (another tab, the expiry) before this post
         return _show(request, t, gift, notice="changed", status=409)
+    if any(error["code"] == "GIFT_CHANGED" for error in errors):
+        # Another tab or click changed it first: show it as it is now, to choose again.
+        return _show(request, t, gift, notice="gift_changed", status=409)
     typed = {name: values.get(name, "") for name in ADDRESS_FIELDS}
     return _show(request, t, gift, errors=errors, typed=typed, status=422)
 

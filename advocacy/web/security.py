@@ -1,5 +1,5 @@
-"""What keeps the pages for people safe: strict response headers (the gift page and the
-dashboard) and CSRF tokens bound to the gift link."""
+"""What keeps the pages for people safe: strict response headers (the gift page, the
+unsubscribe page and the dashboard) and CSRF tokens bound to the page's link."""
 
 from __future__ import annotations
 
@@ -24,6 +24,16 @@ GIFT_PAGE_CSP = "; ".join(
     ]
 )
 
+UNSUBSCRIBE_PAGE_CSP = "; ".join(
+    [
+        "default-src 'none'",
+        "style-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+    ]
+)
+
 
 def page_headers(content_security_policy: str) -> dict[str, str]:
     """What every page for people (the gift page, the dashboard) is served with: never cached,
@@ -40,6 +50,7 @@ def page_headers(content_security_policy: str) -> dict[str, str]:
 
 
 PAGE_HEADERS = page_headers(GIFT_PAGE_CSP)
+UNSUBSCRIBE_PAGE_HEADERS = page_headers(UNSUBSCRIBE_PAGE_CSP)
 CSRF_COOKIE = "gift_csrf"
 CSRF_FIELD = "csrf"
 

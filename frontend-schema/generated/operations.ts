@@ -450,7 +450,7 @@ export type RecordReferralConversionInput = {
 };
 
 export type RecordReferralSignupInput = {
-  /** The `ref_click` parameter your landing page received, if any: ties the signup to its visitor (per-visitor fraud rule, exact click→signup window). */
+  /** The `ref_click` parameter your landing page received, if any: ties the signup to its visitor (per-visitor fraud rule, exact click→signup window). A value that is not such a token, or names a click on another code, is refused (`INVALID`/`NOT_FOUND` on `clickToken`). */
   clickToken?: InputMaybe<Scalars['String']['input']>;
   code: Scalars['String']['input'];
   email: Scalars['String']['input'];
@@ -656,6 +656,7 @@ export type UserErrorCode =
   | 'ALREADY_EXISTS'
   | 'BUDGET_EXCEEDED'
   | 'FORBIDDEN'
+  | 'GIFT_CHANGED'
   | 'GIFT_LINK_INVALID'
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'INVALID'

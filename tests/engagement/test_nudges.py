@@ -34,6 +34,7 @@ from tests.engagement.conftest import (
     outbox_of,
     tick,
 )
+from tests.engagement.unsubscribe_data import ONE_CLICK
 from tests.fixtures.api import Api
 from tests.fixtures.factories import make_account, make_advocate, make_milestone, make_program
 from tests.fixtures.gifting import make_item
@@ -136,9 +137,9 @@ async def test_the_unsubscribe_link_stops_every_nudge_and_ask_at_once(
         {"a": encode_id("Advocate", advocate.id or 0), "p": encode_id("Program", program.id or 0)},
     )
     assert scheduled["scheduleAsk"]["errors"] == []
-    done = await client.post(link)  # the button, or the mail client's one-click POST
+    done = await client.post(link, data=ONE_CLICK)  # the mail client's one-click POST
     assert done.status_code == 200 and "unsubscribed" in done.text
-    assert (await client.post(link)).status_code == 200  # twice is fine
+    assert (await client.post(link, data=ONE_CLICK)).status_code == 200  # twice is fine
     assert (await advocate_row(advocate.id or 0)).nudges_opt_out
     assert await deliver_emails(advocate.id or 0) == 0
     await tick(noon(28))
@@ -188,7 +189,8 @@ async def test_an_unsubscribe_token_is_valid_only_with_its_id_written_canonicall
         assert (got.status_code, got.text) == (invalid_get.status_code, invalid_get.text), variant
         assert (posted.status_code, posted.text) == (invalid_post.status_code, invalid_post.text)
     assert not (await advocate_row(advocate.id or 0)).nudges_opt_out
-    assert (await client.post(f"/u/{token}")).status_code == 200  # the real one still works
+    real = await client.post(f"/u/{token}", data=ONE_CLICK)
+    assert real.status_code == 200  # the real one still works
     assert (await advocate_row(advocate.id or 0)).nudges_opt_out
 
 
@@ -428,7 +430,7 @@ async def test_with_smtp_configured_a_nudge_reaches_a_real_server_with_a_working
     link = str(message["List-Unsubscribe"]).strip("<>").removeprefix("http://127.0.0.1:8000")
     body = message.get_body(preferencelist=("plain",))
     assert body is not None and link in body.get_content()
-    assert (await client.post(link)).status_code == 200
+    assert (await client.post(link, data=ONE_CLICK)).status_code == 200
     assert (await advocate_row(advocate.id or 0)).nudges_opt_out
 
 
@@ -445,7 +447,7 @@ async def test_only_the_advocate_can_undo_their_unsubscribe(
         update, {"a": gid, "out": False}
     )  # a marketer's own opt-out: theirs to undo
     assert back["updateAdvocate"]["errors"] == []
-    await client.post(f"/u/{unsubscribe_token(advocate.id or 0)}")
+    await client.post(f"/u/{unsubscribe_token(advocate.id or 0)}", data=ONE_CLICK)
     refused = await marketer(update, {"a": gid, "out": False})
     assert refused["updateAdvocate"]["errors"] == [
         {"field": "nudgesOptOut", "code": "INVALID_STATE"}

@@ -15,6 +15,7 @@ from advocacy.db import unit_of_work, utcnow
 from advocacy.gifting.models import GiftSend, GiftSendReason
 from advocacy.graphql.ids import encode_id
 from advocacy.referrals import rewards
+from advocacy.referrals.clicks import click_token
 from advocacy.referrals.models import (
     FlaggedAction,
     Referral,
@@ -24,6 +25,7 @@ from advocacy.referrals.models import (
 )
 from tests.conftest import Org
 from tests.fixtures.api import Api
+from tests.fixtures.factories import make_advocate
 from tests.fixtures.gifting import assert_ledger_balances
 from tests.referrals.conftest import Program, click, days_ago
 
@@ -437,3 +439,51 @@ async def test_a_code_alone_converts_its_latest_open_referral(
     latest = await referral_program.signup("second@newco2.example")
     converted = await referral_program.convert(None, code=referral_program.code)
     assert converted.id == latest.id and converted.status == ReferralStatus.CONVERTED
+
+
+async def test_a_click_token_that_is_not_ours_is_refused_naming_it(
+    client: httpx.AsyncClient,
+    marketer: Api,
+    referral_program: Program,
+    org: Org,
+    other_org: Org,
+) -> None:
+    """A garbage, forged or foreign ``clickToken`` was silently dropped, so a shop whose
+    integration passed the wrong value never learned its signups lost their visitor. Only a
+    correctly signed token of a click on this code, in this organization, is accepted."""
+    landed = (await click(client, referral_program.code)).headers["location"]
+    [token] = parse_qs(urlsplit(landed).query)["ref_click"]
+    click_id, signature = token.split(".", 1)
+    colleague = await make_advocate(org.id, email="colin@referrer.example")
+    other_code = (await click(client, colleague.referral_code)).headers["location"]
+    [other_code_token] = parse_qs(urlsplit(other_code).query)["ref_click"]
+    stranger = await make_advocate(other_org.id, email="sam@elsewhere.example")
+    async with unit_of_work() as session:
+        foreign = ReferralClick(
+            organization_id=other_org.id,
+            advocate_id=stranger.id or 0,
+            code=stranger.referral_code,
+            visitor_hash="f" * 64,
+        )
+        session.add(foreign)
+        await session.flush()
+        foreign_token = click_token(foreign.id or 0)
+    refused = {
+        "garbage": ("not-a-token", "INVALID"),
+        "forged signature": (f"{click_id}.{'0' * len(signature)}", "INVALID"),
+        "unsigned id": (click_id, "INVALID"),
+        "unknown click": (click_token(2**31 - 2), "NOT_FOUND"),
+        "another organization's click": (foreign_token, "NOT_FOUND"),
+        "a click on another code": (other_code_token, "INVALID"),
+    }
+    for case, (value, code) in refused.items():
+        signup = {"code": referral_program.code, "email": "x@newco.example", "clickToken": value}
+        answer = (await marketer(SIGNUP, {"input": signup}))["recordReferralSignup"]
+        assert answer["errors"] == [{"field": "clickToken", "code": code}], case
+        assert answer["referral"] is None, case
+    async with unit_of_work() as session:
+        written = await session.scalars(select(Referral).where(Referral.organization_id == org.id))
+        assert list(written) == []
+    accepted = {"code": referral_program.code, "email": "x@newco.example", "clickToken": token}
+    answer = (await marketer(SIGNUP, {"input": accepted}))["recordReferralSignup"]
+    assert answer["errors"] == [] and answer["referral"]["status"] == "SIGNED_UP"
