@@ -42,6 +42,7 @@ def periodic_chains() -> tuple[tuple[dramatiq.Actor[Any, Any], ...], ...]:
         (referrals.send_due_rewards,),
         (gifting.expire_offers, gifting.remind_offers),
         (gifting.sweep_stuck,),
+        (gifting.reconcile_unknown_sends,),
         (gifting.purge_shipping,),
         (webhooks.sweep,),
     )

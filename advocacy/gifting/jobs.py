@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from advocacy import jobs
 from advocacy.config import get_settings
-from advocacy.gifting import emails, fulfilment, periodic
+from advocacy.gifting import emails, fulfilment, periodic, reconciliation
 
 log = logging.getLogger("advocacy.gifting.jobs")
 
@@ -31,6 +31,34 @@ async def fulfil(send_id: int) -> None:
     """Fulfil a redeemed send. The database counts attempts and decides when to give up
     (``ADVOCACY_FULFIL_MAX_ATTEMPTS``); Dramatiq's retry limit is only a backstop."""
     await fulfilment.fulfil(send_id)
+
+
+@jobs.actor(
+    "gifting.reconcile_send",
+    queue="fulfilment",
+    max_retries=3,
+    time_limit_ms=_fulfil_time_limit_ms(),
+    transactional=False,
+)
+async def reconcile_send(send_id: int) -> None:
+    """Settle a send whose provider outcome is unknown by an order lookup; a lookup that
+    fails leaves it waiting for the next ``reconcile_unknown_sends``."""
+    outcome = await reconciliation.reconcile(send_id)
+    if outcome == reconciliation.Outcome.RETRY:
+        fulfil.send(send_id=send_id)  # back in REDEEMED, committed; the sweeper backs this up
+    elif outcome != reconciliation.Outcome.SETTLED:
+        log.info("send %s reconciled by order lookup: %s", send_id, outcome)
+
+
+@jobs.actor("gifting.reconcile_unknown_sends", queue="periodic", max_retries=3)
+async def reconcile_unknown_sends(session: AsyncSession) -> None:
+    """Ring ``reconcile_send`` for every send waiting for reconciliation whose last attempt
+    is a lease old."""
+    due = await reconciliation.due_for_lookup(session)
+    if due:
+        log.warning("looking up %d gift send(s) whose provider outcome is unknown", len(due))
+    for send_id in due:
+        jobs.enqueue_after_commit(session, reconcile_send, send_id=send_id)
 
 
 @jobs.actor("gifting.send_offer_email", queue="email")
@@ -83,5 +111,5 @@ async def purge_shipping(session: AsyncSession) -> None:
         log.info("purged %d shipping address(es) past retention", purged)
 
 
-PERIODIC = (expire_offers, remind_offers, sweep_stuck, purge_shipping)
+PERIODIC = (expire_offers, remind_offers, sweep_stuck, reconcile_unknown_sends, purge_shipping)
 """What ``advocacy scheduler`` enqueues every ``ADVOCACY_SCHEDULER_INTERVAL_SECONDS``."""

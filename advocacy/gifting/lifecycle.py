@@ -30,6 +30,7 @@ OPEN = (
     GiftSendStatus.OFFERED,
     GiftSendStatus.REDEEMED,
     GiftSendStatus.FULFILLING,
+    GiftSendStatus.NEEDS_RECONCILIATION,
 )
 """States that hold a budget reservation."""
 
@@ -44,6 +45,7 @@ WEBHOOK_OF_KIND = {
     "EXPIRED": EventType.GIFT_EXPIRED,
     "FULFILLED": EventType.GIFT_FULFILLED,
     "FAILED": EventType.GIFT_FAILED,
+    "NEEDS_RECONCILIATION": EventType.GIFT_NEEDS_RECONCILIATION,
 }
 """The history kinds a CRM hears about as webhooks (emails, retries and the like stay inside)."""
 

@@ -71,6 +71,9 @@ class GiftSendStatus(enum.StrEnum):
     OFFERED = "OFFERED"
     REDEEMED = "REDEEMED"
     FULFILLING = "FULFILLING"
+    NEEDS_RECONCILIATION = "NEEDS_RECONCILIATION"
+    """The provider's answer never came (a time-out): the order may or may not be placed. The
+    budget stays reserved until an order lookup or a marketer settles it (DESIGN.md §4)."""
     FULFILLED = "FULFILLED"
     FAILED = "FAILED"
     DECLINED = "DECLINED"
@@ -145,6 +148,9 @@ class GiftSend(SQLModel, table=True):
     reminded_at: dt.datetime | None = timestamp_field()
     provider_reference: str | None = Field(default=None, max_length=200)
     failure_reason: str | None = Field(default=None, max_length=2000)
+    reconciliation_reason: str | None = Field(default=None, max_length=2000)
+    """Why the provider's answer is unknown (set by the first attempt that timed out or was
+    cut off); kept as history once the send is settled."""
     created_at: dt.datetime = created_at_field()
     updated_at: dt.datetime = created_at_field()
     redeemed_at: dt.datetime | None = timestamp_field()

@@ -2,8 +2,14 @@
 
 A provider gets an ``Order`` and an idempotency key (the send's id, so a retry of the same
 send is the same order at the provider) and returns the provider's reference. It raises
-``TransientFulfilmentError`` when trying again may work (timeouts, 5xx, 429) and
+``TransientFulfilmentError`` when trying again may work (5xx, 429, a refused connection),
+``UnknownOutcomeError`` (a transient error too) when the order may have been placed though no
+answer came (a time-out, a connection dropped after the request went out), and
 ``PermanentFulfilmentError`` when it won't (4xx: the order itself is wrong).
+
+``lookup`` asks the provider what became of an idempotency key: the order's reference, or
+``None`` when the provider never placed it. It settles sends whose outcome is unknown (DESIGN.md
+§4: a time-out is "unknown", not "refused").
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import random
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
+from urllib.parse import quote
 
 import httpx
 import orjson
@@ -33,6 +40,12 @@ class FulfilmentError(Exception):
 
 class TransientFulfilmentError(FulfilmentError):
     """Worth retrying: the provider may not have seen the order, or may have failed briefly."""
+
+
+class UnknownOutcomeError(TransientFulfilmentError):
+    """No answer, but the request may have reached the provider: the order may be placed. A
+    retry with the same idempotency key is safe; failing the send and releasing its budget is
+    not (the gift may ship)."""
 
 
 class PermanentFulfilmentError(FulfilmentError):
@@ -62,6 +75,11 @@ class Provider(Protocol):
         """Fulfil ``order`` once per ``idempotency_key``; return the provider's reference."""
         ...
 
+    async def lookup(self, idempotency_key: str) -> str | None:
+        """The reference of the order placed with ``idempotency_key``, or ``None`` if the
+        provider has none. Raises ``TransientFulfilmentError`` when it can't tell now."""
+        ...
+
 
 class SandboxProvider:
     """In-process provider for demos and tests: always the same reference for the same key;
@@ -76,36 +94,63 @@ class SandboxProvider:
             await asyncio.sleep(self.delay_ms / 1000)
         if self.failure_rate and random.random() < self.failure_rate:
             raise TransientFulfilmentError("sandbox: simulated transient failure")
+        return self._reference(idempotency_key)
+
+    async def lookup(self, idempotency_key: str) -> str | None:
+        """The sandbox places every order it is asked for and keeps nothing: it answers as if
+        the order were placed (the reference ``fulfil`` gives for the key)."""
+        if self.delay_ms:
+            await asyncio.sleep(self.delay_ms / 1000)
+        return self._reference(idempotency_key)
+
+    @staticmethod
+    def _reference(idempotency_key: str) -> str:
         digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:16]
         return f"sandbox-{digest}"
 
 
 class HttpProvider:
     """POSTs the order as signed JSON to a configured URL with the idempotency key in a
-    header. 2xx with ``{"reference": …}`` is success; timeouts, connection errors, 5xx and
-    429 are transient; other 4xx are permanent."""
+    header. 2xx with ``{"reference": …}`` is success; 5xx, 429 and refused connections are
+    transient; time-outs and connections lost once the request may have gone out are unknown
+    outcomes; other 4xx are permanent.
+
+    ``lookup`` GETs ``{url}/{idempotency key}`` (the key URL-quoted), signed like an order
+    with the key itself as the signed body: 200 with ``{"reference": …}`` is a placed order,
+    404 with ``{"idempotency_key": <the key>}`` an order the provider doesn't have; anything
+    else (a bare 404 from a provider without lookups, a time-out, 5xx, 401) leaves the outcome
+    unknown."""
 
     def __init__(self, url: str, secret: str, timeout_seconds: float = 10.0) -> None:
         self.url = url
         self.secret = secret
         self.timeout = httpx.Timeout(timeout_seconds)
 
-    async def fulfil(self, order: Order, idempotency_key: str) -> str:
-        body = orjson.dumps(asdict(order))
+    def _headers(self, idempotency_key: str, signed: bytes) -> dict[str, str]:
         timestamp = str(int(time.time()))
-        headers = {
-            "Content-Type": "application/json",
+        return {
             IDEMPOTENCY_HEADER: idempotency_key,
             TIMESTAMP_HEADER: timestamp,
-            SIGNATURE_HEADER: sign(self.secret, timestamp, body),
+            SIGNATURE_HEADER: sign(self.secret, timestamp, signed),
         }
+
+    async def fulfil(self, order: Order, idempotency_key: str) -> str:
+        body = orjson.dumps(asdict(order))
+        headers = {"Content-Type": "application/json", **self._headers(idempotency_key, body)}
         try:
             async with httpx.AsyncClient(timeout=self.timeout) as client:
                 response = await client.post(self.url, content=body, headers=headers)
-        except httpx.TransportError as error:  # timeouts, refused connections, resets
+        except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+            # Never connected: the provider can't have seen the order.
             raise TransientFulfilmentError(
                 f"provider unreachable: {type(error).__name__}"
             ) from error
+        except httpx.TransportError as error:  # read/write time-outs, resets mid-request
+            raise UnknownOutcomeError(
+                f"no answer from the provider ({type(error).__name__}): the order may be placed"
+            ) from error
+        if response.status_code == 504:  # a gateway's time-out: the order may be placed
+            raise UnknownOutcomeError("provider answered 504: the order may be placed")
         if response.status_code >= 500 or response.status_code == 429:
             raise TransientFulfilmentError(f"provider answered {response.status_code}")
         if response.status_code >= 400:
@@ -115,8 +160,42 @@ class HttpProvider:
         try:
             reference = response.json()["reference"]
         except (ValueError, KeyError, TypeError) as error:
-            raise TransientFulfilmentError("provider answered without a reference") from error
+            raise UnknownOutcomeError("provider answered without a reference") from error
         return str(reference)
+
+    def lookup_url(self, idempotency_key: str) -> str:
+        return f"{self.url.rstrip('/')}/{quote(idempotency_key, safe='')}"
+
+    async def lookup(self, idempotency_key: str) -> str | None:
+        headers = self._headers(idempotency_key, idempotency_key.encode())
+        try:
+            async with httpx.AsyncClient(timeout=self.timeout) as client:
+                response = await client.get(self.lookup_url(idempotency_key), headers=headers)
+        except httpx.TransportError as error:
+            raise TransientFulfilmentError(
+                f"order lookup failed: {type(error).__name__}"
+            ) from error
+        if response.status_code == 404 and _names_key(response, idempotency_key):
+            return None  # the provider itself says it has no order under this key
+        if response.status_code != 200:
+            raise TransientFulfilmentError(f"order lookup answered {response.status_code}")
+        try:
+            reference = response.json()["reference"]
+        except (ValueError, KeyError, TypeError) as error:
+            raise TransientFulfilmentError("order lookup answered without a reference") from error
+        if not isinstance(reference, str | int) or not str(reference):
+            raise TransientFulfilmentError("order lookup answered without a reference")
+        return str(reference)
+
+
+def _names_key(response: httpx.Response, idempotency_key: str) -> bool:
+    """Is this 404 the provider's "no such order" (its body names the key we asked about), not
+    a server without the lookup route? Only the former makes failing the send safe."""
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and body.get("idempotency_key") == idempotency_key
 
 
 def provider_for(kind: GiftProvider, settings: Settings | None = None) -> Provider:

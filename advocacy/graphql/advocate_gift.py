@@ -56,7 +56,9 @@ class GiftOption:
 class AdvocateGift:
     send: strawberry.Private[GiftSendModel]
     status: GiftSendStatus = strawberry.field(
-        description="EXPIRED as soon as the expiry passes, even before the expiry job runs."
+        description="EXPIRED as soon as the expiry passes, even before the expiry job runs; "
+        "FULFILLING while the provider's answer is being reconciled (never "
+        "NEEDS_RECONCILIATION: that is the marketer's concern, the gift is on its way)."
     )
     message: str | None
     expires_at: dt.datetime
@@ -84,6 +86,8 @@ async def advocate_gift(session: AsyncSession, send: GiftSendModel) -> AdvocateG
     status = send.status
     if status == GiftSendStatus.OFFERED and send.expires_at <= utcnow():
         status = GiftSendStatus.EXPIRED
+    elif status == GiftSendStatus.NEEDS_RECONCILIATION:
+        status = GiftSendStatus.FULFILLING
     return AdvocateGift(
         send=send,
         status=status,

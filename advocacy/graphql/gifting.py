@@ -92,7 +92,7 @@ strawberry.enum(GiftSendReason)
 class GiftEvent:
     kind: str = strawberry.field(
         description="OFFERED, EMAILED, REMINDED, SWAPPED, REDEEMED, DONATED, FULFILLING, RETRY, "
-        "FULFILLED, FAILED, DECLINED, EXPIRED or CANCELLED."
+        "NEEDS_RECONCILIATION, FULFILLED, FAILED, DECLINED, EXPIRED or CANCELLED."
     )
     actor: str = strawberry.field(description="token:<id>, advocate, system or worker.")
     at: dt.datetime
@@ -129,6 +129,10 @@ class GiftSend(Node):
     closed_at: dt.datetime | None
     provider_reference: str | None
     failure_reason: str | None
+    reconciliation_reason: str | None = strawberry.field(
+        description="Why the provider's answer is unknown (a time-out: the order may be "
+        "placed). Set while NEEDS_RECONCILIATION; kept as history once settled."
+    )
     shipping: ShippingSummary = strawberry.field(
         description="Where it ships; the address itself is never shown to marketers."
     )
@@ -155,6 +159,7 @@ class GiftSend(Node):
             closed_at=row.closed_at,
             provider_reference=row.provider_reference,
             failure_reason=row.failure_reason,
+            reconciliation_reason=row.reconciliation_reason,
             shipping=ShippingSummary(
                 country=row.shipping_country, address_given=row.shipping_country is not None
             ),
@@ -343,7 +348,7 @@ def _batch_payload(outcome: send_service.BatchOutcome) -> SendGiftsPayload:
     return SendGiftsPayload(results=rows, sent_count=sent, failed_count=len(rows) - sent)
 
 
-def _send_payload(send: GiftSendModel) -> GiftSendPayload:
+def send_payload(send: GiftSendModel) -> GiftSendPayload:
     return GiftSendPayload(gift_send=GiftSend.from_row(send))
 
 
@@ -474,7 +479,7 @@ class GiftingMutation:
             send_id = decode_id(input.id, "GiftSend", "id")
             return await send_service.cancel_gift(session, principal, send_id)
 
-        return await mutate(info, work, GiftSendPayload, _send_payload)
+        return await mutate(info, work, GiftSendPayload, send_payload)
 
     @strawberry.mutation(
         permission_classes=[CanWrite],
@@ -485,7 +490,7 @@ class GiftingMutation:
             send_id = decode_id(input.id, "GiftSend", "id")
             return await send_service.approve_gift_send(session, principal, send_id)
 
-        return await mutate(info, work, GiftSendPayload, _send_payload)
+        return await mutate(info, work, GiftSendPayload, send_payload)
 
     @strawberry.mutation(
         permission_classes=[CanWrite],
@@ -496,7 +501,7 @@ class GiftingMutation:
             send_id = decode_id(input.id, "GiftSend", "id")
             return await send_service.reject_gift_send(session, principal, send_id)
 
-        return await mutate(info, work, GiftSendPayload, _send_payload)
+        return await mutate(info, work, GiftSendPayload, send_payload)
 
     @strawberry.mutation(permission_classes=[CanWrite])
     async def create_gift_item(self, info: Info, input: CreateGiftItemInput) -> GiftItemPayload:

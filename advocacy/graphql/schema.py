@@ -35,6 +35,7 @@ from advocacy.graphql.live import Subscription
 from advocacy.graphql.node import NODE_TYPES, NodeQuery
 from advocacy.graphql.programs import ProgramMutation, ProgramQuery
 from advocacy.graphql.read_arguments import ReadArgumentChecks
+from advocacy.graphql.reconciliation import ReconciliationMutation
 from advocacy.graphql.referrals import ReferralMutation, ReferralQuery
 from advocacy.graphql.rules import RuleMutation, RuleQuery
 from advocacy.graphql.scalars import SCALAR_MAP
@@ -67,6 +68,7 @@ Mutation = merge_types(
         AdvocateMutation,
         ProgramMutation,
         GiftingMutation,
+        ReconciliationMutation,
         ReferralMutation,
         RuleMutation,
         EngagementMutation,

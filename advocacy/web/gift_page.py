@@ -45,6 +45,7 @@ MAX_FORM_BYTES = 16_384
 STATE_PAGES = {
     "REDEEMED": "redeemed",
     "FULFILLING": "redeemed",
+    "NEEDS_RECONCILIATION": "redeemed",  # the API shows it FULFILLING: on its way
     "FULFILLED": "fulfilled",
     "FAILED": "failed",
     "EXPIRED": "expired",

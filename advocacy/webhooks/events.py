@@ -49,6 +49,9 @@ class EventType(enum.StrEnum):
     GIFT_EXPIRED = "gift.expired"
     GIFT_FULFILLED = "gift.fulfilled"
     GIFT_FAILED = "gift.failed"
+    GIFT_NEEDS_RECONCILIATION = "gift.needs_reconciliation"
+    """The provider's answer never came: the order may be placed; the budget stays reserved
+    until an order lookup or a marketer settles it (then ``gift.fulfilled`` or ``gift.failed``)."""
     BUDGET_LOW = "budget.low"
 
 

@@ -87,6 +87,7 @@ def gift_send(row: Any) -> dict[str, Any]:
         "fulfilledAt": _time(row.fulfilled_at),
         "providerReference": row.provider_reference,
         "failureReason": row.failure_reason,
+        "reconciliationReason": row.reconciliation_reason,
         "createdAt": _time(row.created_at),
     }
 

@@ -288,6 +288,13 @@ export type GiftProvider =
   | 'HTTP'
   | 'SANDBOX';
 
+/** How a gift whose provider outcome was unknown ended. */
+export type GiftReconciliationOutcome =
+  /** The provider has no order: its budget and stock come back. */
+  | 'FAILED'
+  /** The provider placed the order: its budget is spent. */
+  | 'FULFILLED';
+
 export type GiftRuleIdInput = {
   id: Scalars['ID']['input'];
 };
@@ -315,6 +322,7 @@ export type GiftSendStatus =
   | 'FAILED'
   | 'FULFILLED'
   | 'FULFILLING'
+  | 'NEEDS_RECONCILIATION'
   | 'OFFERED'
   | 'PENDING_APPROVAL'
   | 'REDEEMED';
@@ -407,6 +415,16 @@ export type ProgramStatus =
   | 'DRAFT'
   | 'ENDED'
   | 'PAUSED';
+
+/** Settle a NEEDS_RECONCILIATION gift after checking with the provider. */
+export type ReconcileGiftSendInput = {
+  giftSendId: Scalars['ID']['input'];
+  /** Why (up to 500 characters): kept in the history. */
+  note: Scalars['String']['input'];
+  outcome: GiftReconciliationOutcome;
+  /** The provider's order reference; required for FULFILLED. */
+  providerReference?: InputMaybe<Scalars['String']['input']>;
+};
 
 export type RecordMilestoneInput = {
   advocateId: Scalars['ID']['input'];
@@ -687,6 +705,7 @@ export type WebhookEventType =
   | 'GIFT_EXPIRED'
   | 'GIFT_FAILED'
   | 'GIFT_FULFILLED'
+  | 'GIFT_NEEDS_RECONCILIATION'
   | 'GIFT_OFFERED'
   | 'GIFT_REDEEMED'
   | 'GIFT_SWAPPED'
@@ -725,9 +744,9 @@ export type DashboardGiftSendUpdatedSubscriptionVariables = Exact<{
 }>;
 
 
-export type DashboardGiftSendUpdatedSubscription = { __typename?: 'Subscription', giftSendUpdated: { __typename?: 'GiftSend', id: string, status: GiftSendStatus, reason: GiftSendReason, createdAt: string, amount: { __typename?: 'Money', amount: number, currency: string }, advocate: { __typename?: 'Advocate', id: string, name: string, email: string }, item: { __typename?: 'GiftItem', id: string, name: string } } };
+export type DashboardGiftSendUpdatedSubscription = { __typename?: 'Subscription', giftSendUpdated: { __typename?: 'GiftSend', id: string, status: GiftSendStatus, reconciliationReason?: string | null, reason: GiftSendReason, createdAt: string, amount: { __typename?: 'Money', amount: number, currency: string }, advocate: { __typename?: 'Advocate', id: string, name: string, email: string }, item: { __typename?: 'GiftItem', id: string, name: string } } };
 
-export type DashboardGiftSendFragment = { __typename?: 'GiftSend', id: string, status: GiftSendStatus, reason: GiftSendReason, createdAt: string, amount: { __typename?: 'Money', amount: number, currency: string }, advocate: { __typename?: 'Advocate', id: string, name: string, email: string }, item: { __typename?: 'GiftItem', id: string, name: string } };
+export type DashboardGiftSendFragment = { __typename?: 'GiftSend', id: string, status: GiftSendStatus, reconciliationReason?: string | null, reason: GiftSendReason, createdAt: string, amount: { __typename?: 'Money', amount: number, currency: string }, advocate: { __typename?: 'Advocate', id: string, name: string, email: string }, item: { __typename?: 'GiftItem', id: string, name: string } };
 
 export type DashboardGiftSendsQueryVariables = Exact<{
   first: Scalars['Int']['input'];
@@ -736,7 +755,7 @@ export type DashboardGiftSendsQueryVariables = Exact<{
 }>;
 
 
-export type DashboardGiftSendsQuery = { __typename?: 'Query', giftSends: { __typename?: 'GiftSendConnection', totalCount: number, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null }, nodes: Array<{ __typename?: 'GiftSend', id: string, status: GiftSendStatus, reason: GiftSendReason, createdAt: string, amount: { __typename?: 'Money', amount: number, currency: string }, advocate: { __typename?: 'Advocate', id: string, name: string, email: string }, item: { __typename?: 'GiftItem', id: string, name: string } }> } };
+export type DashboardGiftSendsQuery = { __typename?: 'Query', giftSends: { __typename?: 'GiftSendConnection', totalCount: number, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null }, nodes: Array<{ __typename?: 'GiftSend', id: string, status: GiftSendStatus, reconciliationReason?: string | null, reason: GiftSendReason, createdAt: string, amount: { __typename?: 'Money', amount: number, currency: string }, advocate: { __typename?: 'Advocate', id: string, name: string, email: string }, item: { __typename?: 'GiftItem', id: string, name: string } }> } };
 
 export type DashboardPendingMilestonesQueryVariables = Exact<{
   programId: Scalars['ID']['input'];

@@ -17,7 +17,11 @@ from typing import Any
 import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
+from sqlalchemy import update
+from sqlmodel import col
 
+from advocacy.db import unit_of_work
+from advocacy.gifting.models import GiftSend, GiftSendStatus
 from advocacy.tenancy.models import Role
 from tests.conftest import Org
 from tests.fixtures.api import Api
@@ -364,3 +368,38 @@ async def test_the_dashboard_reconnects_and_stays_live(
     await expect_tiles(page, offered="6")
     await expect(page.locator("#sends tbody tr")).to_have_count(6)
     assert script_errors == []
+
+
+async def test_a_gift_waiting_for_reconciliation_stands_out_with_its_reason(
+    browser: Browser, base_url: str, org: Org, marketer: Api, anonymous: Api, job_engine: None
+) -> None:
+    """A send whose provider answer is unknown: the status filter finds it, its badge says so
+    and carries the reason (tooltip and screen-reader text), and the page stays accessible."""
+    await seed_dashboard(org, marketer, anonymous)
+    reason = "no definitive answer after 8 attempts; attempt 8: no answer (ReadTimeout)"
+    async with unit_of_work() as session:
+        await session.execute(
+            update(GiftSend)
+            .where(
+                col(GiftSend.organization_id) == org.id,
+                col(GiftSend.status) == GiftSendStatus.REDEEMED,
+            )
+            .values(status=GiftSendStatus.NEEDS_RECONCILIATION, reconciliation_reason=reason)
+        )
+    context = await browser.new_context(viewport=PHONE, bypass_csp=True)  # for axe-core
+    page = await context.new_page()
+    await sign_in(page, base_url, org.tokens[Role.MARKETER])
+    await pick_program(page)
+    sends = page.locator("#sends tbody tr")
+    await expect(sends).to_have_count(5)
+    await page.locator("#sends-status").select_option("NEEDS_RECONCILIATION")
+    await expect(sends).to_have_count(1)
+    await expect(sends.first).to_contain_text("Dan Brown")
+    badge = sends.first.locator(".status")
+    await expect(badge).to_have_attribute("data-status", "NEEDS_RECONCILIATION")
+    await expect(badge).to_have_attribute("title", reason)
+    await expect(badge).to_contain_text("Needs reconciliation")
+    assert await axe_violations(page) == []
+    gift_list = page.locator("section", has=page.locator("#sends"))
+    await gift_list.screenshot(path=screenshot_path("dashboard", "needs-reconciliation"))
+    await context.close()

@@ -342,3 +342,16 @@ async def test_what_marketers_typed_is_shown_as_text_never_as_markup(
         and "&lt;b&gt;hi&lt;/b&gt; &amp; bye" in page
     )
     assert 'onerror="alert(3)' not in page
+
+
+async def test_a_gift_waiting_for_reconciliation_is_on_its_way_for_the_advocate(
+    browser_like: httpx.AsyncClient, marketer: Api, org: Org
+) -> None:
+    """The provider's answer is unknown (a time-out): the order may be placed, so the advocate
+    is told it's on its way — never that it failed; the reconciling is the marketer's job."""
+    gift = await physical_gift(marketer, org)
+    await set_status(gift, GiftSendStatus.NEEDS_RECONCILIATION)
+    page = await open_page(browser_like, gift)
+    assert "Your gift is on its way" in page and "ship it to the address" in page
+    assert 'data-state="FULFILLING"' in page and "<form" not in page
+    assert "RECONCILIATION" not in page and "couldn&#39;t deliver" not in page

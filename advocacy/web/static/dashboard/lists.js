@@ -110,10 +110,19 @@ export function row(...cells) {
   return tr;
 }
 
-export function statusBadge(status, text) {
+/** A status as a coloured badge; `why` (say, why a gift needs reconciliation) is its tooltip
+ * and is read out after the status by screen readers. */
+export function statusBadge(status, text, why = null) {
   const badge = document.createElement("span");
   badge.className = "status";
   badge.dataset.status = status;
   badge.textContent = text;
+  if (status === "NEEDS_RECONCILIATION" && why) {
+    badge.title = why;
+    const hidden = document.createElement("span");
+    hidden.className = "sr-only";
+    hidden.textContent = `: ${why}`;
+    badge.append(hidden);
+  }
   return badge;
 }

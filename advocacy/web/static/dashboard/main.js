@@ -65,7 +65,7 @@ const sendsList = new PagedList({
       send.advocate.name,
       send.item.name,
       money(send.amount.amount, send.amount.currency),
-      statusBadge(send.status, humanize(send.status)),
+      statusBadge(send.status, humanize(send.status), send.reconciliationReason),
     );
     tr.dataset.sendId = send.id;
     tr.dataset.status = send.status;
