@@ -28,8 +28,9 @@ from advocacy.graphql.advocate_gift import RATE_LIMITED
 from advocacy.graphql.context import Context
 from advocacy.web import security
 from advocacy.web.documents import operation
-from advocacy.web.i18n import Translator, languages, translator_for
-from advocacy.web.rendering import countries_for, render
+from advocacy.web.form_page import form_page
+from advocacy.web.i18n import Translator, translator_for
+from advocacy.web.rendering import countries_for
 
 log = logging.getLogger("advocacy.web.gift_page")
 
@@ -105,29 +106,17 @@ def _self_url(request: Request, **extra: str) -> str:
 def _page(
     request: Request, template: str, t: Translator, status: int = 200, **values: Any
 ) -> HTMLResponse:
-    nonce = request.cookies.get(security.CSRF_COOKIE) or security.new_csrf_nonce()
-    token = request.path_params.get("token", "")
-    html = render(
+    return form_page(
+        request,
         template,
-        t=t,
-        lang=t.language,
-        languages=[(code, Translator(code)("language_name")) for code in languages()],
+        t,
+        status=status,
+        headers=security.PAGE_HEADERS,
+        csrf_bound_to=request.path_params.get("token", ""),
+        cookie_path="/gift/",
         action_url=_self_url(request),
-        csrf_field=security.CSRF_FIELD,
-        csrf=security.csrf_token(nonce, token),
         **values,
     )
-    response = HTMLResponse(html, status, headers=security.PAGE_HEADERS)
-    if security.CSRF_COOKIE not in request.cookies:
-        response.set_cookie(
-            security.CSRF_COOKIE,
-            nonce,
-            httponly=True,
-            samesite="strict",
-            secure=security.cookie_is_secure(request),
-            path="/gift/",
-        )
-    return response
 
 
 def _message_page(request: Request, t: Translator, kind: str, status: int) -> HTMLResponse:

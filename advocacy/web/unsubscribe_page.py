@@ -26,8 +26,8 @@ from advocacy.db import new_session, unit_of_work
 from advocacy.engagement.service import opt_out_of_nudges
 from advocacy.engagement.unsubscribe import Subscriber, subscriber_of_token
 from advocacy.web import security
-from advocacy.web.i18n import Translator, languages, negotiate
-from advocacy.web.rendering import render
+from advocacy.web.form_page import form_page
+from advocacy.web.i18n import Translator, negotiate
 
 log = logging.getLogger("advocacy.web.unsubscribe_page")
 
@@ -52,29 +52,17 @@ def _self_url(request: Request) -> str:
 def _page(
     request: Request, t: Translator, template: str, status: int = 200, **values: object
 ) -> HTMLResponse:
-    nonce = request.cookies.get(security.CSRF_COOKIE) or security.new_csrf_nonce()
-    token = request.path_params["token"]
-    html = render(
+    return form_page(
+        request,
         template,
-        t=t,
-        lang=t.language,
-        languages=[(code, Translator(code)("language_name")) for code in languages()],
+        t,
+        status=status,
+        headers=security.UNSUBSCRIBE_PAGE_HEADERS,
+        csrf_bound_to=_bound(request.path_params["token"]),
+        cookie_path=COOKIE_PATH,
         action_url=_self_url(request),
-        csrf_field=security.CSRF_FIELD,
-        csrf=security.csrf_token(nonce, _bound(token)),
         **values,
     )
-    response = HTMLResponse(html, status, headers=security.UNSUBSCRIBE_PAGE_HEADERS)
-    if security.CSRF_COOKIE not in request.cookies:
-        response.set_cookie(
-            security.CSRF_COOKIE,
-            nonce,
-            httponly=True,
-            samesite="strict",
-            secure=security.cookie_is_secure(request),
-            path=COOKIE_PATH,
-        )
-    return response
 
 
 async def _subscriber(token: str) -> Subscriber | None:

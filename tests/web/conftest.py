@@ -7,6 +7,7 @@ import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.async_api import (
     Browser,
@@ -87,3 +88,12 @@ async def page(context: BrowserContext, request: pytest.FixtureRequest) -> Async
     if not page.is_closed():
         await page.screenshot(path=screenshot_path(request.node.name, "end"), full_page=True)
     assert problems == [], f"the page logged errors: {problems}"
+
+
+@pytest.fixture
+async def browser_like(client: httpx.AsyncClient) -> AsyncIterator[httpx.AsyncClient]:
+    """A client with its own cookie jar, on the app, like one browser (no redirects followed)."""
+    async with httpx.AsyncClient(
+        transport=client._transport, base_url="http://test", follow_redirects=False
+    ) as http:
+        yield http

@@ -21,15 +21,6 @@ from tests.web.gift_data import NOTE, GiftOnOffer, csrf_of, physical_gift, set_s
 GIFT_STATUS = "query($token: String!) { gift(token: $token) { status item { name } } }"
 
 
-@pytest.fixture
-async def browser_like(client: httpx.AsyncClient) -> AsyncIterator[httpx.AsyncClient]:
-    """A client with its own cookie jar, on the app, like one browser."""
-    async with httpx.AsyncClient(
-        transport=client._transport, base_url="http://test", follow_redirects=False
-    ) as http:
-        yield http
-
-
 async def open_page(http: httpx.AsyncClient, gift: GiftOnOffer) -> str:
     response = await http.get(gift.path)
     assert response.status_code == 200, response.text

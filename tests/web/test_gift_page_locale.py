@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -24,14 +23,6 @@ from tests.fixtures.browser import PHONE, screenshot_path
 from tests.web.gift_data import physical_gift
 
 OPTION = re.compile(r'<option value="([A-Z]{2})"[^>]*>([^<]+)</option>')
-
-
-@pytest.fixture
-async def browser_like(client: httpx.AsyncClient) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        transport=client._transport, base_url="http://test", follow_redirects=False
-    ) as http:
-        yield http
 
 
 async def test_the_german_page_names_countries_in_german(

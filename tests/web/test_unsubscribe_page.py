@@ -6,7 +6,6 @@ one-click POST (RFC 8058) still unsubscribes."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -17,15 +16,6 @@ from advocacy.engagement.unsubscribe import unsubscribe_token
 from tests.conftest import Org
 from tests.engagement.unsubscribe_data import ONE_CLICK
 from tests.fixtures.factories import make_advocate
-
-
-@pytest.fixture
-async def browser_like(client: httpx.AsyncClient) -> AsyncIterator[httpx.AsyncClient]:
-    """A client with its own cookie jar, on the app, like one browser."""
-    async with httpx.AsyncClient(
-        transport=client._transport, base_url="http://test", follow_redirects=False
-    ) as http:
-        yield http
 
 
 async def link_of(org: Org) -> tuple[int, str]:
