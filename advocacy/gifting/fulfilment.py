@@ -15,7 +15,7 @@ attempt that timed out (or a worker lost mid-call, whose claim is taken over) ma
 ``reconciliation_reason``; when the attempts run out on such a send (or a later attempt is
 refused) it is never failed and released — it waits in NEEDS_RECONCILIATION, its budget still
 reserved, until an order lookup (``reconciliation.py``) or a marketer settles it. Only a send
-whose every attempt was a clear "no" (5xx, 429, no connection) or a refusal is FAILED.
+whose every attempt was a clear "no" (429, 503, no connection) or a refusal is FAILED.
 
 A worker killed between 1 and 3 leaves a FULFILLING row whose lease runs out; the sweeper
 enqueues it again (``sweep_stuck``) and step 1 takes it over.

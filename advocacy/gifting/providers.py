@@ -2,9 +2,10 @@
 
 A provider gets an ``Order`` and an idempotency key (the send's id, so a retry of the same
 send is the same order at the provider) and returns the provider's reference. It raises
-``TransientFulfilmentError`` when trying again may work (5xx, 429, a refused connection),
-``UnknownOutcomeError`` (a transient error too) when the order may have been placed though no
-answer came (a time-out, a connection dropped after the request went out), and
+``TransientFulfilmentError`` when trying again may work and nothing was placed (429, 503, a
+refused connection), ``UnknownOutcomeError`` (a transient error too) when the order may have
+been placed though no clear answer came (a time-out, a connection dropped after the request
+went out, any other 5xx), and
 ``PermanentFulfilmentError`` when it won't (4xx: the order itself is wrong).
 
 ``lookup`` asks the provider what became of an idempotency key: the order's reference, or
@@ -109,11 +110,17 @@ class SandboxProvider:
         return f"sandbox-{digest}"
 
 
+NOT_NOW = frozenset({429, 503})
+"""Answers that mean "no order was placed; try again later" (Too Many Requests, Service
+Unavailable): retried, and when attempts run out the send fails and its budget comes back.
+Every other 5xx leaves the order's fate unknown."""
+
+
 class HttpProvider:
     """POSTs the order as signed JSON to a configured URL with the idempotency key in a
-    header. 2xx with ``{"reference": …}`` is success; 5xx, 429 and refused connections are
-    transient; time-outs and connections lost once the request may have gone out are unknown
-    outcomes; other 4xx are permanent.
+    header. 2xx with ``{"reference": …}`` is success; 429, 503 and refused connections are
+    transient; other 5xx, time-outs and connections lost once the request may have gone out
+    are unknown outcomes; other 4xx are permanent.
 
     ``lookup`` GETs ``{url}/{idempotency key}`` (the key URL-quoted), signed like an order
     with the key itself as the signed body: 200 with ``{"reference": …}`` is a placed order,
@@ -149,10 +156,14 @@ class HttpProvider:
             raise UnknownOutcomeError(
                 f"no answer from the provider ({type(error).__name__}): the order may be placed"
             ) from error
-        if response.status_code == 504:  # a gateway's time-out: the order may be placed
-            raise UnknownOutcomeError("provider answered 504: the order may be placed")
-        if response.status_code >= 500 or response.status_code == 429:
+        if response.status_code in NOT_NOW:  # the provider says: nothing done, ask later
             raise TransientFulfilmentError(f"provider answered {response.status_code}")
+        if response.status_code >= 500:
+            # A server error (or a gateway's 502/504) can come after the order was written:
+            # retried with the same key, but never a reason to fail and release on its own.
+            raise UnknownOutcomeError(
+                f"provider answered {response.status_code}: the order may be placed"
+            )
         if response.status_code >= 400:
             raise PermanentFulfilmentError(
                 f"provider refused the order ({response.status_code}): {response.text[:200]}"

@@ -50,14 +50,15 @@ async def test_a_signed_order_is_accepted_once(
     assert state.orders["send-42"]["order"]["shipping"]["country"] == "CA"
 
 
-async def test_500_twice_then_success_makes_one_order(
+async def test_503_twice_then_success_makes_one_order(
     provider: tuple[HttpProvider, ProviderState],
 ) -> None:
     client, state = provider
     state.fail_next = 2
     for _ in range(2):
-        with pytest.raises(TransientFulfilmentError, match="500"):
+        with pytest.raises(TransientFulfilmentError, match="503") as refused:
             await client.fulfil(ORDER, "send-42")
+        assert not isinstance(refused.value, UnknownOutcomeError)  # 503: nothing was placed
     assert await client.fulfil(ORDER, "send-42") == "ord-send-42"
     assert state.attempts == 3 and len(state.orders) == 1
 

@@ -112,9 +112,9 @@ async def test_a_time_out_on_the_last_attempt_waits_for_reconciliation_not_faile
 async def test_a_time_out_then_clear_errors_still_waits(
     marketer: Api, anonymous: Api, org: Org, provider: ProviderState
 ) -> None:
-    """Attempt 1 timed out after the provider placed the order, attempt 2 got a 500: the
-    500 says nothing about attempt 1's order."""
-    sent, send_id = await scripted(marketer, anonymous, org, provider, "hang_after", "fail")
+    """Attempt 1 timed out after the provider placed the order, attempt 2 got a 503: the
+    503 says nothing about attempt 1's order."""
+    sent, send_id = await scripted(marketer, anonymous, org, provider, "hang_after", "unavailable")
     await run_out_of_attempts(send_id)
     await assert_waiting(marketer, sent, "attempt 1")
     await assert_ledger_balances(org.id)
@@ -136,8 +136,8 @@ async def test_a_worker_lost_mid_call_counts_as_unknown(
     marketer: Api, anonymous: Api, org: Org, provider: ProviderState
 ) -> None:
     """A FULFILLING send whose lease ran out is taken over; if the takeover's attempt is the
-    last and gets a 500, the lost attempt may still have placed the order."""
-    sent, send_id = await scripted(marketer, anonymous, org, provider, "fail")
+    last and gets a 503, the lost attempt may still have placed the order."""
+    sent, send_id = await scripted(marketer, anonymous, org, provider, "unavailable")
     stale = utcnow() - dt.timedelta(hours=1)
     async with unit_of_work() as session:  # as if a worker claimed attempt 1 and died
         await session.execute(
@@ -145,8 +145,33 @@ async def test_a_worker_lost_mid_call_counts_as_unknown(
             .where(GiftSend.id == send_id)  # type: ignore[arg-type]
             .values(status=S.FULFILLING, claimed_at=stale, fulfil_attempts=1)
         )
-    await fulfilment.fulfil(send_id)  # attempt 2 of 2: a 500
+    await fulfilment.fulfil(send_id)  # attempt 2 of 2: a 503
     await assert_waiting(marketer, sent, "worker was lost")
+    await assert_ledger_balances(org.id)
+
+
+async def test_server_errors_after_the_provider_placed_the_order_wait_for_the_lookup(
+    marketer: Api, anonymous: Api, org: Org, provider: ProviderState
+) -> None:
+    """The provider writes the order, then answers 500 on every attempt: a 500 can come after
+    the order was placed, so the send must not be failed and released (the gift ships)."""
+    sent, send_id = await scripted(marketer, anonymous, org, provider, "place_then_fail")
+    await run_out_of_attempts(send_id)
+    await assert_waiting(marketer, sent, "500")
+    assert await lookup(send_id) == Outcome.FULFILLED
+    assert provider.placed == {f"send-{send_id}": 1}
+    await assert_ledger_balances(org.id)
+
+
+async def test_unavailable_on_every_attempt_fails_and_releases_at_once(
+    marketer: Api, anonymous: Api, org: Org, provider: ProviderState
+) -> None:
+    """503 (and 429) say "nothing done, ask later": when attempts run out, failing is safe."""
+    sent, send_id = await scripted(marketer, anonymous, org, provider, "unavailable")
+    await run_out_of_attempts(send_id)
+    failed = await view(marketer, sent)
+    assert failed["status"] == "FAILED" and "503" in failed["failureReason"]
+    assert provider.orders == {}
     await assert_ledger_balances(org.id)
 
 

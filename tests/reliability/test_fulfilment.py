@@ -201,7 +201,7 @@ async def test_send_redeem_and_a_worker_fulfil_end_to_end(
     await assert_ledger_balances(org.id)
 
 
-async def test_provider_500_twice_then_200_makes_one_order(
+async def test_provider_503_twice_then_200_makes_one_order(
     org: Org,
     database: str,
     redis_url: str,
@@ -209,7 +209,7 @@ async def test_provider_500_twice_then_200_makes_one_order(
     processes: Processes,
     provider: tuple[str, ProviderState],
 ) -> None:
-    """Two 500s: the send goes back to REDEEMED and Dramatiq retries it with backoff; the third
+    """Two 503s: the send goes back to REDEEMED and Dramatiq retries it with backoff; the third
     call succeeds. One order, three attempts, each failure in the history."""
     provider_url, state = provider
     ids = await setup(org, **HTTP_ITEM)
@@ -238,7 +238,7 @@ async def test_provider_500_twice_then_200_makes_one_order(
         "FULFILLED",
     ]
     retries = [e.detail for e in await events_of(send_id) if e.kind == "RETRY"]
-    assert [r["reason"] for r in retries] == ["provider answered 500"] * 2
+    assert [r["reason"] for r in retries] == ["provider answered 503"] * 2
     assert (await budget_of(marketer, ids["programId"]))["spent"] == 2500
     await assert_ledger_balances(org.id)
 

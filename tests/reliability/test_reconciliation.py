@@ -39,7 +39,7 @@ SCRIPTS = {
     "PLACED-THEN-500": ["hang_after", "fail"],
     "STALLED-NOT-PLACED": ["hang_before"],
     "REFUSED": ["refuse"],
-    "DOWN": ["fail"],
+    "DOWN": ["unavailable"],
     "FINE": ["ok"],
 }
 """What the provider does on each request for one send (the last action repeats)."""
