@@ -7,6 +7,7 @@ Everything else about the package is in ``pyproject.toml``. An editable install
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from setuptools import setup
@@ -16,11 +17,16 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 class BuildPyWithMigrations(build_py):
-    """``build_py`` plus a copy of ``migrations/`` into the built package."""
+    """``build_py`` plus a copy of ``migrations/`` into the built package. It starts from an
+    empty ``build/lib/advocacy``: setuptools reuses that folder between builds, so a module or
+    migration deleted from the tree would otherwise still ship (two Alembic heads, say)."""
 
     def run(self) -> None:
+        editable = getattr(self, "editable_mode", False)
+        if not editable:
+            shutil.rmtree(Path(self.build_lib) / "advocacy", ignore_errors=True)
         super().run()
-        if getattr(self, "editable_mode", False):
+        if editable:
             return
         target = Path(self.build_lib) / "advocacy" / "migrations"
         for source in sorted(MIGRATIONS.rglob("*")):

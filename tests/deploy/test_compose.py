@@ -45,6 +45,14 @@ def test_the_stack_runs_the_scheduler_with_the_same_settings() -> None:
         assert depends["redis"] == {"condition": "service_healthy"}
 
 
+def test_the_stack_has_no_default_for_what_production_must_be_given() -> None:
+    """A compose default would get round the production check (the process would start with
+    links to localhost): ``${VAR:?message}`` makes compose itself refuse to start."""
+    env = compose()["services"]["api"]["environment"]
+    for name in ("ADVOCACY_SECRET_KEY", "ADVOCACY_PUBLIC_URL"):
+        assert env[name].startswith("${" + name + ":?"), env[name]
+
+
 def test_the_image_runs_advocacy_without_the_source_tree() -> None:
     assert entrypoint() == ["advocacy"]
     dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")

@@ -29,7 +29,7 @@ const GIFT_STATUSES = [
 function chartLibrary() {
   const { Chart } = window;
   if (Chart === undefined) {
-    throw new Error("Chart.js didn't load: is /static/vendor/chart.umd.min.js there? (make web)");
+    throw new Error("Chart.js didn't load: is /static/vendor/chart.umd.min.js there? (make vendor)");
   }
   return Chart;
 }
