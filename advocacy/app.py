@@ -24,13 +24,13 @@ from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
-from advocacy import jobs
-from advocacy.db import dispose_engine, get_engine, new_session
 from advocacy.gifting.link_attempts import attempt_counter
 from advocacy.graphql.context import Context
 from advocacy.graphql.http_limits import CappedWebSocketAdapter, GuardedGraphQL
 from advocacy.graphql.schema import default_schema
 from advocacy.graphql.trusted_documents import trusted_documents_only
+from advocacy.kit import jobs
+from advocacy.kit.db import dispose_engine, get_engine, new_session
 from advocacy.referrals.http import referral_redirect
 from advocacy.scheduler import enqueue_start_up_sweep, run_scheduler
 from advocacy.tenancy.service import authenticate

@@ -15,7 +15,7 @@ import typer
 from pydantic import ValidationError
 
 from advocacy.config import DEV_SECRET_KEY, get_settings, refuse, require_settings, settings_problem
-from advocacy.errors import DomainError, DomainErrors
+from advocacy.kit.errors import DomainError, DomainErrors
 from advocacy.schema_package import commands as schema_commands
 
 T = TypeVar("T")
@@ -52,7 +52,7 @@ def _run(work: Callable[[], Awaitable[T]]) -> T:
     """Run async work, turning expected failures into one clear line and a non-zero exit."""
 
     async def wrapped() -> T:
-        from advocacy.db import dispose_engine
+        from advocacy.kit.db import dispose_engine
 
         try:
             return await work()
@@ -95,7 +95,7 @@ def serve_app() -> object:
     """Uvicorn factory for ``advocacy serve``."""
     require_settings()  # each uvicorn worker process, and `uvicorn --factory` without us
     from advocacy.app import create_app
-    from advocacy.jobs import broker_is_embedded
+    from advocacy.kit.jobs import broker_is_embedded
 
     _configure_logging()
     application = create_app(embedded_worker=broker_is_embedded())
@@ -251,7 +251,7 @@ def org_create(
     name: Annotated[str, typer.Option("--name", help="Display name.")],
 ) -> None:
     """Create an organization."""
-    from advocacy.db import unit_of_work
+    from advocacy.kit.db import unit_of_work
     from advocacy.tenancy.service import create_organization
 
     async def work() -> int:
@@ -271,7 +271,7 @@ def token_create(
     name: Annotated[str, typer.Option("--name", help="A name to tell tokens apart.")],
 ) -> None:
     """Create an API token; the secret is printed once, alone on the last line."""
-    from advocacy.db import unit_of_work
+    from advocacy.kit.db import unit_of_work
     from advocacy.tenancy.models import Role
     from advocacy.tenancy.principal import system_principal
     from advocacy.tenancy.service import create_api_token, get_organization_by_slug

@@ -13,7 +13,7 @@ from advocacy.engagement.models import (
     ProgramEngagementPolicy,
 )
 from advocacy.gifting.models import BudgetEntry, GiftEvent, GiftItem, GiftSend, ShippingDetails
-from advocacy.notify.models import OutboxEmail
+from advocacy.kit.mail.models import OutboxEmail
 from advocacy.programs.models import Program
 from advocacy.referrals.models import (
     Referral,

@@ -104,7 +104,7 @@ def run_periodic_jobs_here(timeout_seconds: float = 120.0) -> int:
     provider that is down) is left for the sweepers; the periodic jobs still run in order."""
     from dramatiq.brokers.stub import StubBroker
 
-    from advocacy import jobs
+    from advocacy.kit import jobs
 
     broker = jobs.get_broker()
     if not isinstance(broker, StubBroker):

@@ -4,7 +4,7 @@ from advocacy.config import require_settings
 
 require_settings()  # `dramatiq advocacy.worker_entry` started by hand: refuse unfit settings
 
-from advocacy.jobs import get_broker  # noqa: E402
+from advocacy.kit.jobs import get_broker  # noqa: E402
 
 broker = get_broker()
 

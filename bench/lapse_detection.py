@@ -43,8 +43,8 @@ import orjson
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from advocacy.db import RequestSession, begin_write, make_engine
 from advocacy.engagement.models import DEFAULT_LAPSE_AFTER_DAYS
+from advocacy.kit.db import RequestSession, begin_write, make_engine
 from bench.config import RESULTS_DIR, BenchConfig, BenchError
 from bench.context import BenchContext
 from bench.lapse_seed import (
@@ -184,7 +184,7 @@ async def fresh_copy(config: BenchConfig, data: LapseData, setup: Sequence[str] 
 
 
 async def run_job(config: BenchConfig, job: Job) -> Run:
-    """``job`` in one unit of work, as ``advocacy.jobs.job_unit_of_work`` runs it."""
+    """``job`` in one unit of work, as ``advocacy.kit.jobs.job_unit_of_work`` runs it."""
     engine = make_engine(config.sqlalchemy_url(RUN_DATABASE), pool_size=1)
     recorder = Recorder()
     recorder.attach(engine.sync_engine)

@@ -1,6 +1,6 @@
 """A no-op job for the fulfilment benchmark's baseline: what a message costs Dramatiq alone.
 
-Declared like the real jobs (``advocacy.jobs.actor``: the same broker and middleware; not
+Declared like the real jobs (``advocacy.kit.jobs.actor``: the same broker and middleware; not
 transactional, as ``gifting.fulfil`` isn't). Its whole work is one Redis INCR of
 ``NOOP_COUNTER_KEY`` (and, for the first message after a reset, one SET of the time), so the
 benchmark can tell when the first and the last message ran. Load it in a worker next to the
@@ -14,8 +14,8 @@ import time
 
 import redis
 
-from advocacy import jobs
 from advocacy.config import get_settings
+from advocacy.kit import jobs
 from bench.config import NOOP_ACTOR, NOOP_COUNTER_KEY, NOOP_FIRST_KEY, NOOP_QUEUE
 
 _url = get_settings().redis_url

@@ -28,8 +28,8 @@ import orjson
 
 from advocacy.app import create_app
 from advocacy.config import Settings, get_settings
-from advocacy.db import make_engine, set_engine, unit_of_work
 from advocacy.graphql.schema import build_schema
+from advocacy.kit.db import make_engine, set_engine, unit_of_work
 from advocacy.tenancy import service as tenancy_service
 from advocacy.tenancy.models import Role
 from advocacy.tenancy.principal import system_principal

@@ -109,7 +109,7 @@ SCENARIOS = (
 
 
 def _global_id(type_name: str, pk: int) -> str:
-    from advocacy.global_ids import encode_id
+    from advocacy.kit.global_ids import encode_id
 
     return encode_id(type_name, pk)
 

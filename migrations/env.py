@@ -9,7 +9,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from advocacy.config import get_settings
-from advocacy.db import make_engine
+from advocacy.kit.db import make_engine
 from advocacy.models import metadata
 
 config = context.config

@@ -8,12 +8,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from advocacy import jobs
 from advocacy.app import create_app
 from advocacy.config import get_settings
-from advocacy.db import dispose_engine, make_engine, set_engine, unit_of_work
 from advocacy.gifting.link_attempts import AttemptCounter
 from advocacy.graphql.ids import encode_id
+from advocacy.kit import jobs
+from advocacy.kit.db import dispose_engine, make_engine, set_engine, unit_of_work
 from advocacy.tenancy import service as tenancy_service
 from advocacy.tenancy.models import Role
 from advocacy.tenancy.principal import system_principal

@@ -6,7 +6,7 @@ import subprocess
 import sys
 import uuid
 
-from advocacy.db import unit_of_work
+from advocacy.kit.db import unit_of_work
 from advocacy.tenancy.models import Role
 from advocacy.tenancy.service import authenticate
 

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from advocacy.db import clock_at, utcnow
+from advocacy.kit.db import clock_at, utcnow
 
 
 async def test_inside_clock_at_now_is_the_moment_and_only_in_this_task() -> None:

@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import func, select
 
 from advocacy.advocates.models import Account, Advocate, Milestone
-from advocacy.db import unit_of_work, utcnow
 from advocacy.demo import run_demo, seed_demo
 from advocacy.demo.data import CATALOG
 from advocacy.gifting import redemption_service
 from advocacy.gifting.models import BudgetEntry, GiftItem, GiftSend, GiftSendStatus
 from advocacy.graphql.ids import encode_id
+from advocacy.kit.db import unit_of_work, utcnow
 from advocacy.programs.models import Program
 from advocacy.tenancy.models import ApiToken, Organization
 from advocacy.tenancy.service import authenticate

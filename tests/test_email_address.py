@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from advocacy.email_address import InvalidEmail, normalized_email
-from advocacy.validation import Checker
+from advocacy.kit.email_address import InvalidEmail, normalized_email
+from advocacy.kit.validation import Checker
 from tests.fixtures.api import Api
 from tests.fixtures.world import error_fields, mutate
 

@@ -5,11 +5,11 @@ import os
 import httpx
 import pytest
 
-from advocacy import jobs
 from advocacy.app import create_app
 from advocacy.config import Settings
-from advocacy.db import get_engine, make_engine, set_engine
 from advocacy.graphql.schema import build_schema
+from advocacy.kit import jobs
+from advocacy.kit.db import get_engine, make_engine, set_engine
 from tests.conftest import Org
 from tests.fixtures.api import Api
 from tests.fixtures.database import TEST_REDIS_URL_ENV

@@ -13,9 +13,9 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware.asyncio import AsyncIO
 from sqlalchemy import select, update
 
-from advocacy import jobs
 from advocacy.advocates.models import Advocate
-from advocacy.db import make_engine, unit_of_work
+from advocacy.kit import jobs
+from advocacy.kit.db import make_engine, unit_of_work
 from tests.conftest import Org
 from tests.fixtures.factories import make_advocate
 

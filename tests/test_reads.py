@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from advocacy.advocates.queries import ADVOCATE, MILESTONE, rows_by_ids
-from advocacy.db import new_session
-from advocacy.reads import fetch_rows
+from advocacy.kit.db import new_session
+from advocacy.kit.reads import fetch_rows
 from tests.conftest import Org
 from tests.fixtures.factories import make_advocate, make_milestone, make_program
 from tests.fixtures.statements import count_statements

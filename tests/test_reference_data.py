@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from advocacy.errors import DomainError
-from advocacy.reference_data import NOT_MONEY, country_names, currencies
-from advocacy.validation import Checker
+from advocacy.kit.errors import DomainError
+from advocacy.kit.reference_data import NOT_MONEY, country_names, currencies
+from advocacy.kit.validation import Checker
 from tests.fixtures.api import Api
 from tests.fixtures.world import error_fields, mutate
 

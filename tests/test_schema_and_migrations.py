@@ -7,7 +7,7 @@ from typing import Any
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from advocacy.db import get_engine, make_engine
+from advocacy.kit.db import get_engine, make_engine
 from advocacy.migrate import alembic_config
 from advocacy.models import metadata
 

@@ -1,7 +1,7 @@
 """The one key derivation: what was issued before it keeps working, purposes never mix, and
 the helpers' canonical forms.
 
-The pinned values were computed on the code before advocacy.signing became the one module
+The pinned values were computed on the code before advocacy.kit.signing became the one module
 (main at d3f4b17), with the secret key below: gift links and unsubscribe links already sent in
 emails, click tokens handed to shops, visitor hashes stored with clicks and referrals, and the
 webhook secrets receivers hold must come out byte for byte the same after an upgrade.
@@ -18,13 +18,13 @@ import pytest
 from standardwebhooks import Webhook
 from starlette.requests import HTTPConnection
 
-from advocacy import signing
 from advocacy.demo import demo_token_secret
 from advocacy.engagement.unsubscribe import advocate_of_token, unsubscribe_token
 from advocacy.gifting.link_attempts import client_fingerprint
 from advocacy.gifting.links import link_token
+from advocacy.kit import signing
+from advocacy.kit.signing import Purpose
 from advocacy.referrals.clicks import click_id_from_token, click_token, visitor_hash
-from advocacy.signing import Purpose
 from advocacy.web.security import csrf_token
 from advocacy.webhooks.delivery import body_of, signed_headers
 from advocacy.webhooks.models import WebhookEvent

@@ -14,11 +14,11 @@ from sqlmodel import select
 
 from advocacy.advocates.models import Account, Advocate, AdvocateStatus
 from advocacy.advocates.service import new_referral_code
-from advocacy.db import utcnow
-from advocacy.errors import DomainError, ErrorCode
+from advocacy.kit.db import utcnow
+from advocacy.kit.errors import DomainError, ErrorCode
+from advocacy.kit.validation import Checker
 from advocacy.tenancy.models import Role
 from advocacy.tenancy.principal import Principal
-from advocacy.validation import Checker
 from advocacy.webhooks import payloads
 from advocacy.webhooks.events import EventType, emit_many
 

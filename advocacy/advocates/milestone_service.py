@@ -22,19 +22,19 @@ from advocacy.advocates.models import (
     MilestoneStatus,
 )
 from advocacy.advocates.service import get_advocate
-from advocacy.db import UTCDateTime, utcnow
-from advocacy.dialect import is_unique_violation
 from advocacy.engagement import asks
 from advocacy.engagement import service as engagement
-from advocacy.errors import DomainError, ErrorCode
-from advocacy.idempotency import earlier_result, fingerprint
-from advocacy.live import publish_after_commit
+from advocacy.kit.db import UTCDateTime, utcnow
+from advocacy.kit.dialect import is_unique_violation
+from advocacy.kit.errors import DomainError, ErrorCode
+from advocacy.kit.idempotency import earlier_result, fingerprint
+from advocacy.kit.live import publish_after_commit
+from advocacy.kit.validation import Checker
 from advocacy.programs.models import Program, ProgramStatus
 from advocacy.rules import jobs as rule_jobs
 from advocacy.rules.models import RuleTrigger
 from advocacy.tenancy.models import Role
 from advocacy.tenancy.principal import Principal, actor_of
-from advocacy.validation import Checker
 from advocacy.webhooks import payloads
 from advocacy.webhooks.events import EventType, emit
 

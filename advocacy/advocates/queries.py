@@ -23,8 +23,8 @@ from advocacy.advocates.models import (
     MilestoneKind,
     MilestoneStatus,
 )
-from advocacy.dialect import dialect_name, escape_like, json_array_contains
-from advocacy.reads import fetch_rows
+from advocacy.kit.dialect import dialect_name, escape_like, json_array_contains
+from advocacy.kit.reads import fetch_rows
 
 ACCOUNT = Account.__table__  # type: ignore[attr-defined]
 ADVOCATE = Advocate.__table__  # type: ignore[attr-defined]

@@ -10,13 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
 from advocacy.advocates.models import Account, Advocate, AdvocateStatus
-from advocacy.db import utcnow
-from advocacy.errors import DomainError, ErrorCode
+from advocacy.kit.db import utcnow
+from advocacy.kit.errors import DomainError, ErrorCode
+from advocacy.kit.updates import UNCHANGED, Unchanged
+from advocacy.kit.validation import Checker
 from advocacy.tenancy.models import Role
 from advocacy.tenancy.owned import get_owned
 from advocacy.tenancy.principal import Principal, actor_of
-from advocacy.updates import UNCHANGED, Unchanged
-from advocacy.validation import Checker
 from advocacy.webhooks import payloads
 from advocacy.webhooks.events import EventType, emit
 

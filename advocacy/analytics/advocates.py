@@ -21,7 +21,7 @@ from advocacy.analytics.results import AdvocateFigures, Series
 from advocacy.analytics.scope import Scope
 from advocacy.analytics.sql import ordinal
 from advocacy.analytics.tables import MILESTONE
-from advocacy.dialect import dialect_name
+from advocacy.kit.dialect import dialect_name
 
 
 def _participation(dialect: str, scope: Scope, period: Period) -> Any:

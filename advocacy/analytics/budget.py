@@ -24,8 +24,8 @@ from advocacy.analytics.scope import Scope
 from advocacy.analytics.sql import ordinal
 from advocacy.analytics.tables import BUDGET_ENTRY, GIFT_SEND, PROGRAM
 from advocacy.analytics.tally import Counts, Tally
-from advocacy.dialect import dialect_name
 from advocacy.gifting.models import BudgetEntryKind
+from advocacy.kit.dialect import dialect_name
 
 BEFORE = -1
 TOTAL = "TOTAL"

@@ -26,8 +26,8 @@ from advocacy.analytics.scope import Scope
 from advocacy.analytics.sql import PERCENTILES, ordinal, percentiles, seconds_between
 from advocacy.analytics.tables import GIFT_EVENT, GIFT_SEND
 from advocacy.analytics.tally import PERIOD_ROW, Counts, Tally
-from advocacy.dialect import dialect_name
 from advocacy.gifting.models import GiftSendStatus
+from advocacy.kit.dialect import dialect_name
 
 HISTORY_KINDS = ("PENDING_APPROVAL", "APPROVED", "SWAPPED", "DONATED")
 """The few event kinds the figures need (an index on ``(organization_id, kind)`` finds them)."""

@@ -30,8 +30,8 @@ from advocacy.analytics.results import OutreachFigures, Series
 from advocacy.analytics.scope import Scope
 from advocacy.analytics.sql import ordinal
 from advocacy.analytics.tables import ADVOCATE, CLICK, NUDGE, STATUS_CHANGE
-from advocacy.dialect import dialect_name
 from advocacy.engagement.models import NudgeOutcome
+from advocacy.kit.dialect import dialect_name
 
 BEFORE = -1
 """The bucket number of status history from before the period (the starting counts)."""

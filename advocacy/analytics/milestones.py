@@ -16,7 +16,7 @@ from advocacy.analytics.scope import Scope
 from advocacy.analytics.sql import ordinal
 from advocacy.analytics.tables import MILESTONE
 from advocacy.analytics.tally import Counts, Tally
-from advocacy.dialect import dialect_name
+from advocacy.kit.dialect import dialect_name
 
 
 async def milestone_figures(

@@ -24,8 +24,8 @@ from advocacy.analytics.scope import Scope
 from advocacy.analytics.sql import ordinal
 from advocacy.analytics.tables import ASK, NUDGE
 from advocacy.analytics.tally import Counts, Tally
-from advocacy.dialect import dialect_name
 from advocacy.engagement.models import AskStatus, NudgeKind, NudgeOutcome
+from advocacy.kit.dialect import dialect_name
 
 ASK_VARIANTS = ("A", "B")
 NUDGE_CHANNELS = tuple(str(kind) for kind in NudgeKind)

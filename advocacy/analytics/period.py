@@ -15,7 +15,7 @@ import datetime as dt
 import enum
 from dataclasses import dataclass
 
-from advocacy.errors import DomainError, ErrorCode
+from advocacy.kit.errors import DomainError, ErrorCode
 
 MAX_BUCKETS = 400
 """A longer series is refused: a client asking for years by day gets a clear error instead of

@@ -23,7 +23,7 @@ from advocacy.analytics.scope import Scope
 from advocacy.analytics.sql import json_strings, ordinal
 from advocacy.analytics.tables import CLICK, REFERRAL
 from advocacy.analytics.tally import PERIOD_ROW, Counts, Tally
-from advocacy.dialect import dialect_name
+from advocacy.kit.dialect import dialect_name
 from advocacy.referrals.models import ReferralStatus
 
 CLICKS, SIGNUPS, CONVERSIONS, REASONS = "K", "S", "C", "R"

@@ -4,10 +4,10 @@ accepted. Idempotent: a second run changes nothing and prints the same token and
 
 from __future__ import annotations
 
-from advocacy.db import unit_of_work
 from advocacy.demo.data import DEMO_SLUG
 from advocacy.demo.history import fulfil_backdated, waiting_redemptions
 from advocacy.demo.seed import DemoResult, demo_token_secret, seed_demo
+from advocacy.kit.db import unit_of_work
 
 __all__ = ["DemoResult", "demo_token_secret", "run_demo", "seed_demo"]
 

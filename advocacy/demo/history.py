@@ -28,10 +28,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from advocacy.advocates.models import Advocate
-from advocacy.db import clock_at, utcnow
 from advocacy.gifting import fulfilment, periodic, redemption_service, send_service
 from advocacy.gifting.links import link_token
 from advocacy.gifting.models import GiftItem, GiftItemKind, GiftSend, GiftSendStatus
+from advocacy.kit.db import clock_at, utcnow
 from advocacy.referrals import clicks, rewards
 from advocacy.referrals import service as referral_service
 from advocacy.tenancy.principal import system_principal

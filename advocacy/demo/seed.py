@@ -33,12 +33,12 @@ from advocacy.engagement.models import AskPolicy, EngagementPolicy, NudgeChannel
 from advocacy.gifting import catalog_service, redemption_service, send_service
 from advocacy.gifting.links import gift_url, link_token
 from advocacy.gifting.models import GiftItem, GiftSend, GiftSendStatus
+from advocacy.kit.signing import Purpose, keyed_hex
 from advocacy.programs import service as program_service
 from advocacy.programs.models import Program, ProgramStatus
 from advocacy.referrals import settings_service
 from advocacy.rules import service as rule_service
 from advocacy.rules.models import GiftRule, RuleTrigger
-from advocacy.signing import Purpose, keyed_hex
 from advocacy.tenancy import service as tenancy_service
 from advocacy.tenancy.models import ApiToken, Organization, Role
 from advocacy.tenancy.principal import system_principal

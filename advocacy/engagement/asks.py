@@ -24,8 +24,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from advocacy.advocates.models import Advocate, AdvocateStatus
-from advocacy.db import UTCDateTime, utcnow
-from advocacy.dialect import dialect_name, greatest, insert_ignoring_conflicts
 from advocacy.engagement import emails
 from advocacy.engagement.models import (
     OPEN_ASK_STATUSES,
@@ -36,8 +34,10 @@ from advocacy.engagement.models import (
     EngagementPolicy,
 )
 from advocacy.engagement.policy import policy_for_advocate
-from advocacy.jobs import enqueue_after_commit
-from advocacy.notify.notifier import deliver
+from advocacy.kit.db import UTCDateTime, utcnow
+from advocacy.kit.dialect import dialect_name, greatest, insert_ignoring_conflicts
+from advocacy.kit.jobs import enqueue_after_commit
+from advocacy.kit.mail.notifier import deliver
 from advocacy.programs.models import Program, ProgramStatus
 
 BATCH = 500

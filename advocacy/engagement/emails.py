@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from advocacy import templating
 from advocacy.advocates.models import Account, Advocate, Milestone, MilestoneStatus
 from advocacy.engagement.models import EmailTemplate, TemplateKind
 from advocacy.engagement.unsubscribe import unsubscribe_headers, unsubscribe_url
-from advocacy.notify.notifier import Email
+from advocacy.kit import templating
+from advocacy.kit.mail.notifier import Email
 from advocacy.programs.models import Program
 from advocacy.referrals.codes import referral_link
 from advocacy.tenancy.models import Organization

@@ -7,7 +7,7 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from advocacy import jobs
+from advocacy.kit import jobs
 
 log = logging.getLogger("advocacy.engagement")
 

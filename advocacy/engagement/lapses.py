@@ -16,9 +16,9 @@ from sqlalchemy import ColumnElement, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from advocacy.advocates.models import Advocate, AdvocateStatus
-from advocacy.db import utcnow
 from advocacy.engagement.models import AdvocateStatusChange
 from advocacy.engagement.policy import policy_groups
+from advocacy.kit.db import utcnow
 from advocacy.webhooks import payloads
 from advocacy.webhooks.events import EventType, emit_for_rows
 

@@ -11,7 +11,7 @@ from sqlalchemy import CheckConstraint, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from advocacy.advocates.models import MilestoneKind
-from advocacy.models_base import created_at_field, enum_check, enum_field, timestamp_field
+from advocacy.kit.models_base import created_at_field, enum_check, enum_field, timestamp_field
 
 DEFAULT_LAPSE_AFTER_DAYS = 60
 DEFAULT_MAX_NUDGES = 3

@@ -22,8 +22,6 @@ from sqlalchemy import ColumnElement, and_, func, insert, literal, select, updat
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from advocacy.advocates.models import Advocate, AdvocateStatus
-from advocacy.db import UTCDateTime, utcnow
-from advocacy.dialect import dialect_name, insert_ignoring_conflicts
 from advocacy.engagement import emails
 from advocacy.engagement.lapses import last_seen
 from advocacy.engagement.models import (
@@ -34,8 +32,10 @@ from advocacy.engagement.models import (
     NudgeOutcome,
 )
 from advocacy.engagement.policy import Policy, PolicyGroup, policy_for_advocate, policy_groups
-from advocacy.jobs import enqueue_after_commit
-from advocacy.notify.notifier import deliver
+from advocacy.kit.db import UTCDateTime, utcnow
+from advocacy.kit.dialect import dialect_name, insert_ignoring_conflicts
+from advocacy.kit.jobs import enqueue_after_commit
+from advocacy.kit.mail.notifier import deliver
 from advocacy.rules.models import GiftRule, RuleEvent, RuleStatus, RuleTrigger
 
 PAGE = 1000

@@ -16,8 +16,6 @@ from sqlmodel import col, select
 
 from advocacy.advocates.models import Advocate, AdvocateStatus, MilestoneKind
 from advocacy.advocates.service import get_advocate
-from advocacy.db import utcnow
-from advocacy.dialect import is_unique_violation
 from advocacy.engagement import asks, emails
 from advocacy.engagement.models import (
     OPEN_ASK_STATUSES,
@@ -34,13 +32,15 @@ from advocacy.engagement.models import (
     ProgramEngagementPolicy,
     TemplateKind,
 )
-from advocacy.errors import DomainError, ErrorCode
+from advocacy.kit.db import utcnow
+from advocacy.kit.dialect import is_unique_violation
+from advocacy.kit.errors import DomainError, ErrorCode
+from advocacy.kit.updates import UNCHANGED, Unchanged
+from advocacy.kit.validation import Checker
 from advocacy.programs.models import Program, ProgramStatus
 from advocacy.tenancy.models import Role
 from advocacy.tenancy.owned import get_owned
 from advocacy.tenancy.principal import Principal, actor_of
-from advocacy.updates import UNCHANGED, Unchanged
-from advocacy.validation import Checker
 from advocacy.webhooks import payloads
 from advocacy.webhooks.events import EventType, emit_for_rows
 

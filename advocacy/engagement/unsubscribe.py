@@ -15,7 +15,7 @@ from sqlmodel import col
 
 from advocacy.advocates.models import Advocate
 from advocacy.config import get_settings
-from advocacy.signing import Purpose, b64url, id_of_signed_token, signed_id_token
+from advocacy.kit.signing import Purpose, b64url, id_of_signed_token, signed_id_token
 from advocacy.tenancy.models import Organization
 
 

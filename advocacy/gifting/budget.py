@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from advocacy.config import get_settings
-from advocacy.errors import DomainError, ErrorCode
 from advocacy.gifting.models import BudgetEntry, BudgetEntryKind
+from advocacy.kit.errors import DomainError, ErrorCode
 from advocacy.programs.models import Program
 from advocacy.webhooks import payloads
 from advocacy.webhooks.events import EventType, emit, subscribed

@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from advocacy.db import utcnow
-from advocacy.errors import ErrorCode
 from advocacy.gifting.models import GiftItem, GiftItemKind, GiftProvider
+from advocacy.kit.db import utcnow
+from advocacy.kit.errors import ErrorCode
+from advocacy.kit.updates import UNCHANGED, Unchanged
+from advocacy.kit.validation import Checker
 from advocacy.tenancy.models import Role
 from advocacy.tenancy.owned import get_owned
 from advocacy.tenancy.principal import Principal
-from advocacy.updates import UNCHANGED, Unchanged
-from advocacy.validation import Checker
 
 MAX_INVENTORY = 1_000_000_000
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from advocacy.advocates.models import Advocate
-from advocacy.db import utcnow
 from advocacy.gifting import lifecycle
 from advocacy.gifting.links import gift_url, link_token
 from advocacy.gifting.models import GiftItem, GiftSend, GiftSendStatus
-from advocacy.notify.notifier import Email, deliver
+from advocacy.kit.db import utcnow
+from advocacy.kit.mail.notifier import Email, deliver
 from advocacy.tenancy.models import Organization
 
 

@@ -33,7 +33,6 @@ from sqlmodel import col, select
 
 from advocacy.advocates.models import Advocate
 from advocacy.config import get_settings
-from advocacy.db import utcnow
 from advocacy.gifting import budget, lifecycle
 from advocacy.gifting.models import GiftItem, GiftSend, GiftSendStatus, ShippingDetails
 from advocacy.gifting.providers import (
@@ -43,7 +42,8 @@ from advocacy.gifting.providers import (
     UnknownOutcomeError,
     provider_for,
 )
-from advocacy.jobs import job_unit_of_work
+from advocacy.kit.db import utcnow
+from advocacy.kit.jobs import job_unit_of_work
 
 log = logging.getLogger("advocacy.fulfilment")
 

@@ -7,9 +7,9 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from advocacy import jobs
 from advocacy.config import get_settings
 from advocacy.gifting import emails, fulfilment, periodic, reconciliation
+from advocacy.kit import jobs
 
 log = logging.getLogger("advocacy.gifting.jobs")
 

@@ -15,10 +15,10 @@ from sqlalchemy import ColumnElement, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from advocacy.db import utcnow
 from advocacy.gifting import budget, stock
 from advocacy.gifting.models import GiftEvent, GiftSend, GiftSendStatus
-from advocacy.live import publish_after_commit
+from advocacy.kit.db import utcnow
+from advocacy.kit.live import publish_after_commit
 from advocacy.tenancy.principal import actor_of
 from advocacy.webhooks import payloads
 from advocacy.webhooks.events import EventType, emit

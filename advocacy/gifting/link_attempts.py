@@ -29,7 +29,7 @@ from redis.exceptions import RedisError
 from starlette.requests import HTTPConnection
 
 from advocacy.config import get_settings
-from advocacy.signing import Purpose, keyed_hex
+from advocacy.kit.signing import Purpose, keyed_hex
 
 log = logging.getLogger("advocacy.gifting.link_attempts")
 MEMORY_CLIENTS = 100_000

@@ -8,7 +8,7 @@ import hashlib
 import secrets
 
 from advocacy.config import get_settings
-from advocacy.signing import Purpose, keyed_b64url
+from advocacy.kit.signing import Purpose, keyed_b64url
 
 
 def hash_link_token(token: str) -> str:

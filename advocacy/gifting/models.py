@@ -6,7 +6,7 @@ import enum
 from sqlalchemy import BigInteger, CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from advocacy.models_base import (
+from advocacy.kit.models_base import (
     created_at_field,
     enum_check,
     enum_field,

@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from advocacy.config import get_settings
-from advocacy.db import utcnow
 from advocacy.gifting.models import (
     BudgetEntry,
     BudgetEntryKind,
@@ -23,7 +22,8 @@ from advocacy.gifting.models import (
     GiftSendStatus,
     ShippingDetails,
 )
-from advocacy.live import publish_after_commit
+from advocacy.kit.db import utcnow
+from advocacy.kit.live import publish_after_commit
 from advocacy.programs.models import Program
 from advocacy.webhooks import payloads
 from advocacy.webhooks.events import EventType, emit_for_rows

@@ -28,7 +28,7 @@ import orjson
 
 from advocacy.config import Settings, get_settings
 from advocacy.gifting.models import GiftProvider
-from advocacy.signing import sign
+from advocacy.kit.signing import sign
 
 SIGNATURE_HEADER = "X-Advocacy-Signature"
 TIMESTAMP_HEADER = "X-Advocacy-Timestamp"

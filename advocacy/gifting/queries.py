@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import Select, or_, select
 
-from advocacy.dialect import json_array_contains, json_array_is_empty
 from advocacy.gifting.models import GiftEvent, GiftItem, GiftItemKind, GiftSend, GiftSendStatus
+from advocacy.kit.dialect import json_array_contains, json_array_is_empty
 
 GIFT_ITEM = GiftItem.__table__  # type: ignore[attr-defined]
 GIFT_SEND = GiftSend.__table__  # type: ignore[attr-defined]

@@ -27,15 +27,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from advocacy.config import get_settings
-from advocacy.db import utcnow
-from advocacy.errors import DomainError, ErrorCode
 from advocacy.gifting import fulfilment, lifecycle
 from advocacy.gifting.models import GiftItem, GiftSend, GiftSendStatus
 from advocacy.gifting.providers import FulfilmentError, provider_for
-from advocacy.jobs import job_unit_of_work
+from advocacy.kit.db import utcnow
+from advocacy.kit.errors import DomainError, ErrorCode
+from advocacy.kit.jobs import job_unit_of_work
+from advocacy.kit.validation import Checker
 from advocacy.tenancy.models import Role
 from advocacy.tenancy.principal import Principal, actor_of
-from advocacy.validation import Checker
 
 log = logging.getLogger("advocacy.gifting.reconciliation")
 

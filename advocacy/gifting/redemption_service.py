@@ -20,9 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from advocacy.db import utcnow
-from advocacy.dialect import dialect_name, json_array_contains, json_array_is_empty
-from advocacy.errors import DomainError, ErrorCode
 from advocacy.gifting import budget, lifecycle, stock
 from advocacy.gifting import jobs as gifting_jobs
 from advocacy.gifting.links import hash_link_token
@@ -33,8 +30,11 @@ from advocacy.gifting.models import (
     GiftSendStatus,
     ShippingDetails,
 )
-from advocacy.jobs import enqueue_after_commit
-from advocacy.validation import Checker
+from advocacy.kit.db import utcnow
+from advocacy.kit.dialect import dialect_name, json_array_contains, json_array_is_empty
+from advocacy.kit.errors import DomainError, ErrorCode
+from advocacy.kit.jobs import enqueue_after_commit
+from advocacy.kit.validation import Checker
 
 ADVOCATE = "advocate"
 MAX_TOKEN_LENGTH = 100

@@ -15,8 +15,6 @@ from sqlmodel import select
 
 from advocacy.advocates.models import AdvocateStatus
 from advocacy.advocates.service import get_advocate
-from advocacy.db import utcnow
-from advocacy.errors import DomainError, DomainErrors, ErrorCode
 from advocacy.gifting import budget, lifecycle, stock
 from advocacy.gifting import jobs as gifting_jobs
 from advocacy.gifting.catalog_service import get_gift_item
@@ -28,12 +26,14 @@ from advocacy.gifting.models import (
     GiftSendReason,
     GiftSendStatus,
 )
-from advocacy.idempotency import earlier_result, fingerprint
-from advocacy.jobs import enqueue_after_commit
+from advocacy.kit.db import utcnow
+from advocacy.kit.errors import DomainError, DomainErrors, ErrorCode
+from advocacy.kit.idempotency import earlier_result, fingerprint
+from advocacy.kit.jobs import enqueue_after_commit
+from advocacy.kit.validation import Checker
 from advocacy.programs.models import Program, ProgramStatus
 from advocacy.tenancy.models import Role
 from advocacy.tenancy.principal import Principal
-from advocacy.validation import Checker
 
 DEFAULT_EXPIRY_DAYS = 30
 MAX_EXPIRY_DAYS = 365

@@ -7,8 +7,8 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from advocacy.errors import DomainError, ErrorCode
 from advocacy.gifting.models import GiftItem
+from advocacy.kit.errors import DomainError, ErrorCode
 
 
 async def take_one(session: AsyncSession, item: GiftItem, field: str = "itemId") -> None:

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from advocacy.db import utcnow
-from advocacy.errors import ErrorCode
 from advocacy.gifting import redemption_service
 from advocacy.gifting.link_attempts import AttemptCounter, client_fingerprint
 from advocacy.gifting.models import GiftItem as GiftItemModel
@@ -23,6 +21,8 @@ from advocacy.graphql.context import Info
 from advocacy.graphql.errors import ApiError, UserError
 from advocacy.graphql.ids import decode_id, encode_id
 from advocacy.graphql.mutations import mutate_public
+from advocacy.kit.db import utcnow
+from advocacy.kit.errors import ErrorCode
 from advocacy.tenancy.models import Organization
 
 RATE_LIMITED = "RATE_LIMITED"

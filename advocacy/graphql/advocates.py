@@ -20,7 +20,6 @@ from advocacy.advocates.queries import (
     advocates_query,
     milestones_query,
 )
-from advocacy.errors import DomainError, ErrorCode
 from advocacy.graphql.context import Info
 from advocacy.graphql.errors import UserError
 from advocacy.graphql.ids import decode_id, filter_id
@@ -39,6 +38,7 @@ from advocacy.graphql.types import (
     milestones_connection,
 )
 from advocacy.graphql.unset import maybe
+from advocacy.kit.errors import DomainError, ErrorCode
 from advocacy.tenancy.principal import Principal
 
 strawberry.enum(AdvocateOrder, name="AdvocateOrderField")

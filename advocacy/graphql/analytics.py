@@ -18,7 +18,6 @@ from advocacy.analytics import queries, results
 from advocacy.analytics.period import Interval, Period, make_period
 from advocacy.analytics.report import StatsReport
 from advocacy.analytics.scope import Scope
-from advocacy.errors import DomainError
 from advocacy.graphql.context import Info
 from advocacy.graphql.errors import ApiError
 from advocacy.graphql.ids import decode_any_id
@@ -27,6 +26,7 @@ from advocacy.graphql.pagination import MAX_PAGE_SIZE
 from advocacy.graphql.permissions import CanRead
 from advocacy.graphql.scalars import BigInt, filter_time
 from advocacy.graphql.types import Advocate, CurrencyAmount, Program, StatsInterval
+from advocacy.kit.errors import DomainError
 from advocacy.referrals.models import FraudReason
 
 From = Annotated[

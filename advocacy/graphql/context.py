@@ -13,9 +13,9 @@ from starlette.requests import HTTPConnection as Request
 from starlette.responses import Response
 from strawberry.types import Info as StrawberryInfo
 
-from advocacy.db import new_session
 from advocacy.graphql.errors import ApiError
 from advocacy.graphql.loaders import Loaders
+from advocacy.kit.db import new_session
 from advocacy.tenancy.principal import Principal
 
 _OPERATION_SESSION: ContextVar[AsyncSession | None] = ContextVar(

@@ -14,7 +14,7 @@ import strawberry
 from graphql import GraphQLError, Node
 from strawberry.extensions import MaskErrors
 
-from advocacy.errors import DomainError, DomainErrors, ErrorCode
+from advocacy.kit.errors import DomainError, DomainErrors, ErrorCode
 
 log = logging.getLogger("advocacy.graphql")
 

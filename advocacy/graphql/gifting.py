@@ -9,8 +9,6 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.scalars import JSON
 
-from advocacy.dialect import dialect_name
-from advocacy.errors import DomainErrors
 from advocacy.gifting import catalog_service, send_service
 from advocacy.gifting.links import gift_url
 from advocacy.gifting.models import GiftItem as GiftItemModel
@@ -32,6 +30,8 @@ from advocacy.graphql.permissions import CanRead, CanWrite
 from advocacy.graphql.scalars import BigInt, filter_time
 from advocacy.graphql.types import Advocate, Node, Program
 from advocacy.graphql.unset import maybe
+from advocacy.kit.dialect import dialect_name
+from advocacy.kit.errors import DomainErrors
 from advocacy.tenancy.principal import Principal
 
 strawberry.enum(GiftItemKind)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 
-from advocacy.errors import DomainError, ErrorCode
-from advocacy.global_ids import encode_id
+from advocacy.kit.errors import DomainError, ErrorCode
+from advocacy.kit.global_ids import encode_id
 
 __all__ = ["decode_any_id", "decode_id", "encode_id", "filter_id"]
 

@@ -3,7 +3,7 @@ numbers for dashboards. Authenticate with ``{"Authorization": "Bearer <token>"}`
 ``connection_init`` payload; the same roles and organization scoping as queries apply.
 
 Each update is read fresh from the database when the bus says something changed (see
-:mod:`advocacy.live`), so what a subscriber sees is what a query would answer.
+:mod:`advocacy.kit.live`), so what a subscriber sees is what a query would answer.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from typing import Any
 import strawberry
 from sqlmodel import col, select
 
-from advocacy.errors import DomainError
 from advocacy.graphql.analytics import (
     From,
     IntervalArgument,
@@ -30,7 +29,8 @@ from advocacy.graphql.errors import ApiError
 from advocacy.graphql.gifting import GiftSend
 from advocacy.graphql.ids import decode_id
 from advocacy.graphql.permissions import CanRead
-from advocacy.live import INTERRUPTED, bus, channel_of
+from advocacy.kit.errors import DomainError
+from advocacy.kit.live import INTERRUPTED, bus, channel_of
 from advocacy.tenancy.models import ApiToken
 
 STATS_COALESCE_SECONDS = 1.0

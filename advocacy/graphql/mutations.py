@@ -10,11 +10,11 @@ from typing import Protocol, TypeVar
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from advocacy.db import begin_write
-from advocacy.dialect import is_unique_violation
-from advocacy.errors import DomainError, DomainErrors, ErrorCode
 from advocacy.graphql.context import Info
 from advocacy.graphql.errors import UserError, user_errors
+from advocacy.kit.db import begin_write
+from advocacy.kit.dialect import is_unique_violation
+from advocacy.kit.errors import DomainError, DomainErrors, ErrorCode
 from advocacy.tenancy.principal import Principal
 
 T = TypeVar("T")

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from advocacy.config import MAX_PAGE_SIZE
 from advocacy.graphql.errors import ApiError
-from advocacy.pagination import count_rows, fetch_page
+from advocacy.kit.pagination import count_rows, fetch_page
 
 T = TypeVar("T")
 

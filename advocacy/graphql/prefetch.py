@@ -17,11 +17,11 @@ from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 
 from advocacy.advocates.models import MilestoneKind, MilestoneStatus
 from advocacy.advocates.queries import MilestoneFilter
-from advocacy.errors import DomainError
 from advocacy.graphql.context import Info
 from advocacy.graphql.errors import ApiError
 from advocacy.graphql.ids import filter_id
 from advocacy.graphql.pagination import page_window
+from advocacy.kit.errors import DomainError
 
 
 def _fields(selections: Sequence[Selection], name: str) -> Iterator[SelectedField]:

@@ -1,6 +1,6 @@
 """Every read argument through the same text checks as mutation input, before execution.
 
-Mutations check their input in the services (``advocacy.validation.Checker``) and answer
+Mutations check their input in the services (``advocacy.kit.validation.Checker``) and answer
 payload errors. Read arguments (``accounts(search:)``, ``advocates(filter: {search,
 interest})``, ``giftItems(filter: {tag, currency, region})``, ids, cursors, tokens, and every
 nested field's arguments) went straight into SQL: a NUL byte became an asyncpg error ("internal
@@ -51,7 +51,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from advocacy.graphql.errors import ApiError
-from advocacy.validation import MAX_READ_ARGUMENT_LENGTH, argument_problem
+from advocacy.kit.validation import MAX_READ_ARGUMENT_LENGTH, argument_problem
 
 TEXT_SCALARS = frozenset({"String", "ID"})
 

@@ -6,7 +6,7 @@ from typing import TypeVar
 
 from strawberry.types.unset import UnsetType
 
-from advocacy.updates import UNCHANGED, Unchanged
+from advocacy.kit.updates import UNCHANGED, Unchanged
 
 T = TypeVar("T")
 

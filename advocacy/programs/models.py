@@ -7,7 +7,7 @@ from sqlalchemy import BigInteger, CheckConstraint, Date, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from advocacy.advocates.models import MilestoneKind
-from advocacy.models_base import created_at_field, enum_check, enum_field, json_column
+from advocacy.kit.models_base import created_at_field, enum_check, enum_field, json_column
 
 
 class ProgramStatus(enum.StrEnum):

@@ -11,14 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
 from advocacy.advocates.models import MilestoneKind
-from advocacy.db import utcnow
-from advocacy.errors import DomainError, ErrorCode
+from advocacy.kit.db import utcnow
+from advocacy.kit.errors import DomainError, ErrorCode
+from advocacy.kit.updates import UNCHANGED, Unchanged
+from advocacy.kit.validation import Checker
 from advocacy.programs.models import Program, ProgramStatus, default_points
 from advocacy.tenancy.models import Role
 from advocacy.tenancy.owned import get_owned
 from advocacy.tenancy.principal import Principal
-from advocacy.updates import UNCHANGED, Unchanged
-from advocacy.validation import Checker
 
 MAX_POINTS_PER_MILESTONE = 100_000
 MAX_KPI_TARGETS = 20

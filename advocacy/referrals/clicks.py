@@ -22,11 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from advocacy.advocates.models import Advocate, AdvocateStatus
 from advocacy.config import get_settings
-from advocacy.db import utcnow
-from advocacy.dialect import dialect_name
-from advocacy.reads import fetch_rows
+from advocacy.kit.db import utcnow
+from advocacy.kit.dialect import dialect_name
+from advocacy.kit.reads import fetch_rows
+from advocacy.kit.signing import Purpose, id_of_signed_token, keyed_hex, signed_id_token
 from advocacy.referrals.models import ReferralClick, ReferralSettings, RevokedReferralCode
-from advocacy.signing import Purpose, id_of_signed_token, keyed_hex, signed_id_token
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{4,32}$")
 CHANNEL_PATTERN = re.compile(r"^[a-z0-9_.-]{1,40}$")

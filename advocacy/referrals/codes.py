@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from advocacy.advocates.models import Advocate
 from advocacy.advocates.service import get_advocate, new_referral_code
 from advocacy.config import get_settings
-from advocacy.db import utcnow
+from advocacy.kit.db import utcnow
 from advocacy.referrals.models import RevokedReferralCode
 from advocacy.tenancy.models import Role
 from advocacy.tenancy.principal import Principal

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from advocacy.advocates.models import Account, Advocate
-from advocacy.email_address import ascii_domain
+from advocacy.kit.email_address import ascii_domain
 from advocacy.referrals.models import FraudReason, Referral, ReferralSettings
 
 

@@ -6,8 +6,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from advocacy.config import get_settings
-from advocacy.db import begin_write, new_session
-from advocacy.dialect import dialect_name
+from advocacy.kit.db import begin_write, new_session
+from advocacy.kit.dialect import dialect_name
 from advocacy.referrals.clicks import COOKIE_NAME, record_click
 
 NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from advocacy import jobs
+from advocacy.kit import jobs
 
 
 @jobs.actor("referrals.send_rewards", queue="default")

@@ -16,10 +16,10 @@ from sqlmodel import col, select
 
 from advocacy.advocates import service as advocate_service
 from advocacy.advocates.models import Advocate, AdvocateStatus
-from advocacy.db import utcnow
-from advocacy.errors import DomainError, DomainErrors
 from advocacy.gifting import send_service
 from advocacy.gifting.models import GiftSendReason
+from advocacy.kit.db import utcnow
+from advocacy.kit.errors import DomainError, DomainErrors
 from advocacy.referrals.models import Referral, ReferralSettings, ReferralStatus
 from advocacy.tenancy.principal import Principal, system_principal
 

@@ -12,10 +12,11 @@ from sqlmodel import col, select
 
 from advocacy.advocates import milestone_service
 from advocacy.advocates.models import Advocate, AdvocateStatus, MilestoneKind
-from advocacy.db import utcnow
-from advocacy.errors import DomainError, ErrorCode
-from advocacy.idempotency import earlier_result, fingerprint
-from advocacy.jobs import enqueue_after_commit
+from advocacy.kit.db import utcnow
+from advocacy.kit.errors import DomainError, ErrorCode
+from advocacy.kit.idempotency import earlier_result, fingerprint
+from advocacy.kit.jobs import enqueue_after_commit
+from advocacy.kit.validation import Checker
 from advocacy.referrals import fraud
 from advocacy.referrals import jobs as referral_jobs
 from advocacy.referrals.clicks import click_id_from_token
@@ -32,7 +33,6 @@ from advocacy.rules import jobs as rule_jobs
 from advocacy.rules.models import RuleTrigger
 from advocacy.tenancy.models import Role
 from advocacy.tenancy.principal import Principal, system_principal
-from advocacy.validation import Checker
 from advocacy.webhooks import payloads
 from advocacy.webhooks.events import EventType, emit
 

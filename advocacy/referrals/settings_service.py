@@ -8,15 +8,15 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
-from advocacy.db import utcnow
-from advocacy.errors import DomainError, ErrorCode
 from advocacy.gifting.catalog_service import get_gift_item
 from advocacy.gifting.models import GiftItem
+from advocacy.kit.db import utcnow
+from advocacy.kit.errors import DomainError, ErrorCode
+from advocacy.kit.validation import Checker
 from advocacy.programs.models import Program
 from advocacy.referrals.models import FlaggedAction, ReferralSettings
 from advocacy.tenancy.models import Role
 from advocacy.tenancy.principal import Principal
-from advocacy.validation import Checker
 
 MAX_WINDOW_DAYS = 3650
 

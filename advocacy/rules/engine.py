@@ -14,11 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from advocacy.advocates.models import Account, Advocate, AdvocateStatus
-from advocacy.db import utcnow
-from advocacy.dialect import is_unique_violation
-from advocacy.errors import DomainError, DomainErrors
 from advocacy.gifting import send_service
 from advocacy.gifting.models import GiftSend, GiftSendReason
+from advocacy.kit.db import utcnow
+from advocacy.kit.dialect import is_unique_violation
+from advocacy.kit.errors import DomainError, DomainErrors
 from advocacy.programs.models import Program
 from advocacy.rules import matching, templates
 from advocacy.rules.models import GiftRule, GiftRuleRun, RuleStatus, RuleTrigger, RunOutcome

@@ -10,8 +10,8 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from advocacy import jobs
-from advocacy.db import utcnow
+from advocacy.kit import jobs
+from advocacy.kit.db import utcnow
 from advocacy.rules.models import RuleEvent, RuleTrigger
 
 SWEEP_AFTER = dt.timedelta(minutes=5)

@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from advocacy.advocates.models import Advocate
-from advocacy.db import utcnow
 from advocacy.gifting.models import GiftItem, GiftItemKind, GiftSend
+from advocacy.kit.db import utcnow
 
 RECENT = dt.timedelta(days=30)
 

@@ -11,17 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from advocacy.advocates.models import MilestoneKind
-from advocacy.db import utcnow
-from advocacy.errors import DomainError, ErrorCode
 from advocacy.gifting.catalog_service import get_gift_item
+from advocacy.kit.db import utcnow
+from advocacy.kit.errors import DomainError, ErrorCode
+from advocacy.kit.updates import UNCHANGED, Unchanged
+from advocacy.kit.validation import Checker
 from advocacy.programs.models import Program
 from advocacy.rules import templates
 from advocacy.rules.models import GiftRule, GiftRuleRun, RuleStatus, RuleTrigger
 from advocacy.tenancy.models import Role
 from advocacy.tenancy.owned import get_owned
 from advocacy.tenancy.principal import Principal
-from advocacy.updates import UNCHANGED, Unchanged
-from advocacy.validation import Checker
 
 NEEDS_THRESHOLD = (RuleTrigger.POINTS_THRESHOLD, RuleTrigger.ANNIVERSARY)
 

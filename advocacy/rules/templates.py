@@ -1,9 +1,9 @@
 """Gift messages from a rule's template: ``{first_name}``, ``{name}``, ``{account}``,
-``{program}``, ``{milestone_kind}``, ``{points}`` (see :mod:`advocacy.templating`)."""
+``{program}``, ``{milestone_kind}``, ``{points}`` (see :mod:`advocacy.kit.templating`)."""
 
 from __future__ import annotations
 
-from advocacy import templating
+from advocacy.kit import templating
 
 FIELDS = ("first_name", "name", "account", "program", "milestone_kind", "points")
 

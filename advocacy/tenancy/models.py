@@ -6,7 +6,7 @@ import enum
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from advocacy.models_base import created_at_field, enum_check, enum_field, timestamp_field
+from advocacy.kit.models_base import created_at_field, enum_check, enum_field, timestamp_field
 
 
 class Role(enum.StrEnum):

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
-from advocacy.errors import DomainError, ErrorCode
+from advocacy.kit.errors import DomainError, ErrorCode
 from advocacy.tenancy.principal import Principal
 
 M = TypeVar("M")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from advocacy.errors import DomainError, ErrorCode
+from advocacy.kit.errors import DomainError, ErrorCode
 from advocacy.tenancy.models import Role
 
 

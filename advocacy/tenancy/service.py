@@ -10,14 +10,14 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
-from advocacy.db import begin_write, utcnow
-from advocacy.errors import DomainError, ErrorCode
-from advocacy.reads import fetch_rows
+from advocacy.kit.db import begin_write, utcnow
+from advocacy.kit.errors import DomainError, ErrorCode
+from advocacy.kit.reads import fetch_rows
+from advocacy.kit.validation import Checker
 from advocacy.tenancy.models import ApiToken, Organization, Role
 from advocacy.tenancy.principal import Principal
 from advocacy.tenancy.queries import API_TOKEN
 from advocacy.tenancy.tokens import display_prefix, hash_secret, new_secret
-from advocacy.validation import Checker
 
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 """``last_used_at`` is written at most this often per token, so reads stay reads."""

@@ -23,9 +23,9 @@ import strawberry
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from advocacy.db import new_session
 from advocacy.graphql.advocate_gift import RATE_LIMITED
 from advocacy.graphql.context import Context
+from advocacy.kit.db import new_session
 from advocacy.web import security
 from advocacy.web.documents import operation
 from advocacy.web.form_page import form_page

@@ -23,7 +23,7 @@ from babel.core import negotiate_locale
 from babel.dates import format_date
 from babel.lists import format_list
 
-from advocacy.reference_data import country_names
+from advocacy.kit.reference_data import country_names
 
 LOCALES_DIR = Path(__file__).parent / "locales"
 DEFAULT_LANGUAGE = "en"

@@ -8,7 +8,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from advocacy.reference_data import country_names
+from advocacy.kit.reference_data import country_names
 from advocacy.web.i18n import Translator, sort_key
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"

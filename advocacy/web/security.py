@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 
 from advocacy.config import get_settings
-from advocacy.signing import Purpose, equal, keyed_hex
+from advocacy.kit.signing import Purpose, equal, keyed_hex
 
 GIFT_PAGE_CSP = "; ".join(
     [

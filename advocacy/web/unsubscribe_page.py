@@ -22,9 +22,9 @@ from urllib.parse import parse_qsl, urlencode
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from advocacy.db import new_session, unit_of_work
 from advocacy.engagement.service import opt_out_of_nudges
 from advocacy.engagement.unsubscribe import Subscriber, subscriber_of_token
+from advocacy.kit.db import new_session, unit_of_work
 from advocacy.web import security
 from advocacy.web.form_page import form_page
 from advocacy.web.i18n import Translator, negotiate

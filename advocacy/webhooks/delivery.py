@@ -34,10 +34,10 @@ from sqlmodel import col, select
 from standardwebhooks import Webhook
 
 from advocacy.config import get_settings
-from advocacy.db import utcnow
-from advocacy.global_ids import encode_id
-from advocacy.jobs import job_unit_of_work
-from advocacy.signing import sign
+from advocacy.kit.db import utcnow
+from advocacy.kit.global_ids import encode_id
+from advocacy.kit.jobs import job_unit_of_work
+from advocacy.kit.signing import sign
 from advocacy.webhooks.models import (
     DeliveryStatus,
     EndpointStatus,

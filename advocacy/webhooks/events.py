@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from advocacy.config import get_settings
-from advocacy.db import utcnow
-from advocacy.jobs import enqueue_after_commit
+from advocacy.kit.db import utcnow
+from advocacy.kit.jobs import enqueue_after_commit
 from advocacy.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 ENDPOINT = WebhookEndpoint.__table__  # type: ignore[attr-defined]

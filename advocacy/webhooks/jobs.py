@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from advocacy import jobs
-from advocacy.db import utcnow
+from advocacy.kit import jobs
+from advocacy.kit.db import utcnow
 from advocacy.webhooks import delivery
 from advocacy.webhooks.models import (
     DeliveryStatus,

@@ -8,7 +8,7 @@ import enum
 from sqlalchemy import CheckConstraint, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from advocacy.models_base import (
+from advocacy.kit.models_base import (
     created_at_field,
     enum_check,
     enum_field,

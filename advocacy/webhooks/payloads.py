@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from advocacy.global_ids import encode_id
+from advocacy.kit.global_ids import encode_id
 
 
 def _time(value: dt.datetime | None) -> str | None:

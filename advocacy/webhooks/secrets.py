@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import secrets
 
-from advocacy.signing import Purpose, keyed_hex
+from advocacy.kit.signing import Purpose, keyed_hex
 
 PREFIX = "whsec_"
 

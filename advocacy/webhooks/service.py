@@ -10,14 +10,14 @@ from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from advocacy.db import utcnow
-from advocacy.errors import DomainError, ErrorCode
-from advocacy.jobs import enqueue_after_commit
+from advocacy.kit.db import utcnow
+from advocacy.kit.errors import DomainError, ErrorCode
+from advocacy.kit.jobs import enqueue_after_commit
+from advocacy.kit.updates import UNCHANGED, Unchanged
+from advocacy.kit.validation import Checker
 from advocacy.tenancy.models import Role
 from advocacy.tenancy.owned import get_owned
 from advocacy.tenancy.principal import Principal
-from advocacy.updates import UNCHANGED, Unchanged
-from advocacy.validation import Checker
 from advocacy.webhooks.events import EventType, retry_window
 from advocacy.webhooks.models import (
     DeliveryStatus,

@@ -8,8 +8,8 @@ import pytest
 
 from advocacy.advocates import service
 from advocacy.advocates.models import AdvocateStatus
-from advocacy.db import unit_of_work
 from advocacy.graphql.ids import encode_id
+from advocacy.kit.db import unit_of_work
 from advocacy.tenancy.principal import system_principal
 from tests.conftest import Org
 from tests.fixtures.api import Api

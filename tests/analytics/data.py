@@ -31,7 +31,6 @@ from advocacy.advocates.models import (
     MilestoneKind,
     MilestoneStatus,
 )
-from advocacy.db import unit_of_work
 from advocacy.engagement.models import (
     AdvocateStatusChange,
     Ask,
@@ -49,6 +48,7 @@ from advocacy.gifting.models import (
     GiftSend,
     GiftSendStatus,
 )
+from advocacy.kit.db import unit_of_work
 from advocacy.programs.models import Program
 from advocacy.referrals.models import FraudReason, Referral, ReferralClick, ReferralStatus
 from tests.fixtures.factories import make_program

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from advocacy.db import unit_of_work, utcnow
 from advocacy.gifting import fulfilment, send_service
 from advocacy.gifting.models import GiftItemKind
 from advocacy.graphql.ids import decode_id, encode_id
+from advocacy.kit.db import unit_of_work, utcnow
 from advocacy.tenancy.principal import system_principal
 from tests.analytics.documents import PROGRAM_STATS, iso
 from tests.conftest import Org

@@ -9,12 +9,12 @@ import pytest
 from dramatiq.brokers.stub import StubBroker
 from sqlalchemy import select, update
 
-from advocacy import jobs
 from advocacy.advocates.models import Advocate
-from advocacy.db import unit_of_work, utcnow
 from advocacy.engagement import lapses, nudges
 from advocacy.engagement.models import Nudge
-from advocacy.notify.models import OutboxEmail
+from advocacy.kit import jobs
+from advocacy.kit.db import unit_of_work, utcnow
+from advocacy.kit.mail.models import OutboxEmail
 
 
 @pytest.fixture(autouse=True)

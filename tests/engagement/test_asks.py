@@ -13,10 +13,10 @@ from sqlalchemy import select, update
 
 from advocacy.advocates import milestone_service
 from advocacy.advocates.models import Advocate, MilestoneKind
-from advocacy.db import unit_of_work
 from advocacy.engagement import asks
 from advocacy.engagement.models import Ask
 from advocacy.graphql.ids import encode_id
+from advocacy.kit.db import unit_of_work
 from advocacy.tenancy.principal import system_principal
 from tests.conftest import Org
 from tests.engagement.conftest import noon, outbox_of

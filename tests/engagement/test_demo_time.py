@@ -19,9 +19,9 @@ import pytest
 from sqlalchemy import select
 
 from advocacy.config import Settings, get_settings
-from advocacy.db import unit_of_work, utcnow
 from advocacy.demo import seed_demo
-from advocacy.notify.models import OutboxEmail
+from advocacy.kit.db import unit_of_work, utcnow
+from advocacy.kit.mail.models import OutboxEmail
 from advocacy.rules import engine
 from advocacy.rules.models import RuleEvent, RuleTrigger
 from tests.engagement.conftest import deliver_emails, noon, tick

@@ -11,10 +11,10 @@ from sqlalchemy import select, update
 
 from advocacy.advocates import milestone_service
 from advocacy.advocates.models import Advocate, AdvocateStatus, MilestoneKind
-from advocacy.db import unit_of_work, utcnow
 from advocacy.engagement import lapses
 from advocacy.engagement.models import AdvocateStatusChange, EngagementPolicy
 from advocacy.graphql.ids import encode_id
+from advocacy.kit.db import unit_of_work, utcnow
 from advocacy.rules.models import RuleEvent
 from advocacy.tenancy.principal import system_principal
 from tests.conftest import Org

@@ -16,11 +16,11 @@ import pytest
 from sqlalchemy import select
 
 from advocacy.advocates.models import Advocate
-from advocacy.db import unit_of_work
 from advocacy.engagement import lapses, nudges
 from advocacy.engagement.unsubscribe import unsubscribe_token
 from advocacy.gifting.models import GiftSend
 from advocacy.graphql.ids import decode_id, encode_id
+from advocacy.kit.db import unit_of_work
 from advocacy.rules import engine
 from advocacy.rules import service as rule_service
 from advocacy.rules.models import RuleEvent, RuleTrigger

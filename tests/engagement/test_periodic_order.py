@@ -14,12 +14,12 @@ import dramatiq
 from dramatiq.middleware import Middleware
 from sqlalchemy import update
 
-from advocacy import jobs
 from advocacy.advocates.models import Advocate
-from advocacy.db import unit_of_work, utcnow
 from advocacy.engagement import jobs as engagement_jobs
 from advocacy.engagement.models import AskStatus
 from advocacy.gifting import jobs as gifting_jobs
+from advocacy.kit import jobs
+from advocacy.kit.db import unit_of_work, utcnow
 from advocacy.referrals import jobs as referral_jobs
 from advocacy.rules import jobs as rule_jobs
 from advocacy.scheduler import periodic_chains, periodic_jobs, run_periodic_jobs_here

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from advocacy import jobs
-from advocacy.db import unit_of_work, utcnow
 from advocacy.gifting import fulfilment
 from advocacy.gifting.models import GiftProvider, GiftSend, GiftSendStatus, ShippingDetails
 from advocacy.graphql.ids import decode_id
+from advocacy.kit import jobs
+from advocacy.kit.db import unit_of_work, utcnow
 from tests.conftest import Org
 from tests.fixtures.api import Api
 from tests.fixtures.gifting import SentGift, assert_ledger_balances, budget_of, send_one, setup

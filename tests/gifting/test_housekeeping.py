@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from advocacy.db import unit_of_work, utcnow
 from advocacy.gifting import emails, periodic
 from advocacy.gifting.models import GiftSend, GiftSendStatus, ShippingDetails
 from advocacy.graphql.ids import decode_id
-from advocacy.notify.models import OutboxEmail
+from advocacy.kit.db import unit_of_work, utcnow
+from advocacy.kit.mail.models import OutboxEmail
 from tests.conftest import Org
 from tests.fixtures.api import Api
 from tests.fixtures.gifting import SentGift, assert_ledger_balances, budget_of, send_one, setup

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from advocacy.db import unit_of_work, utcnow
 from advocacy.gifting import fulfilment, reconciliation
 from advocacy.gifting.models import GiftEvent, GiftProvider, GiftSend
 from advocacy.gifting.models import GiftSendStatus as S
 from advocacy.gifting.reconciliation import Outcome
+from advocacy.kit.db import unit_of_work, utcnow
 from advocacy.webhooks.models import WebhookEvent
 from tests.conftest import Org
 from tests.fixtures.api import Api

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from advocacy.db import unit_of_work
 from advocacy.gifting.models import GiftItemKind, GiftSend, ShippingDetails
 from advocacy.graphql.ids import decode_id
+from advocacy.kit.db import unit_of_work
 from tests.conftest import Org
 from tests.fixtures.api import Api
 from tests.fixtures.gifting import (

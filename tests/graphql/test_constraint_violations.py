@@ -15,13 +15,13 @@ from sqlalchemy import insert, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
-from advocacy.db import new_session, unit_of_work, utcnow
-from advocacy.dialect import is_unique_violation
 from advocacy.engagement.models import EngagementPolicy
-from advocacy.errors import ErrorCode
 from advocacy.graphql.context import Context, Info
 from advocacy.graphql.errors import MaskInternalErrors
 from advocacy.graphql.mutations import Refused, run_transaction
+from advocacy.kit.db import new_session, unit_of_work, utcnow
+from advocacy.kit.dialect import is_unique_violation
+from advocacy.kit.errors import ErrorCode
 from tests.conftest import Org
 from tests.fixtures.api import Api
 

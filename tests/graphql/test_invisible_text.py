@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from advocacy.errors import ErrorCode
-from advocacy.validation import Checker, has_visible_character
+from advocacy.kit.errors import ErrorCode
+from advocacy.kit.validation import Checker, has_visible_character
 from tests.conftest import Org
 from tests.fixtures.api import Api
 from tests.fixtures.world import Rows, error_fields, mutate, seed_world, state

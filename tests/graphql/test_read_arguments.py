@@ -22,7 +22,7 @@ from graphql import (
 from graphql.pyutils import Undefined
 
 from advocacy.graphql.schema import default_schema
-from advocacy.validation import MAX_READ_ARGUMENT_LENGTH
+from advocacy.kit.validation import MAX_READ_ARGUMENT_LENGTH
 from tests.fixtures.api import Api
 
 NUL = "a\u0000b"

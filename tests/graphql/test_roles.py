@@ -17,8 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
-from advocacy.db import unit_of_work
 from advocacy.graphql.ids import encode_id
+from advocacy.kit.db import unit_of_work
 from advocacy.tenancy import service as tenancy_service
 from advocacy.tenancy.models import Role
 from advocacy.tenancy.principal import system_principal

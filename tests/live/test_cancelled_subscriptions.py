@@ -23,10 +23,10 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from advocacy import reads
 from advocacy.app import create_app
-from advocacy.db import get_engine, utcnow
 from advocacy.graphql.ids import encode_id
+from advocacy.kit import reads
+from advocacy.kit.db import get_engine, utcnow
 from advocacy.tenancy.models import Role
 from advocacy.web.dashboard import dashboard_operations
 from tests.conftest import Org

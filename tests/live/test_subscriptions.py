@@ -102,7 +102,7 @@ async def test_program_stats_arrive_now_and_again_when_they_move(
 ) -> None:
     import datetime as dt
 
-    from advocacy.db import utcnow
+    from advocacy.kit.db import utcnow
 
     ids = await setup(org)
     window = {

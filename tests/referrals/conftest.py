@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from advocacy.advocates.models import Advocate
-from advocacy.db import unit_of_work, utcnow
 from advocacy.graphql.ids import decode_id, encode_id
+from advocacy.kit.db import unit_of_work, utcnow
 from advocacy.referrals import service
 from advocacy.referrals.models import FlaggedAction
 from advocacy.referrals.settings_service import ReferralConfig, configure_referrals

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from advocacy.db import unit_of_work
+from advocacy.kit.db import unit_of_work
 from advocacy.referrals import clicks
 from advocacy.referrals.clicks import is_bot
 from advocacy.referrals.models import ReferralClick

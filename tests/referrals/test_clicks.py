@@ -9,7 +9,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from advocacy.db import unit_of_work
+from advocacy.kit.db import unit_of_work
 from advocacy.referrals.clicks import click_id_from_token, with_ref
 from advocacy.referrals.models import ReferralClick
 from tests.conftest import Org

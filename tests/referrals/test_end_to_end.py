@@ -11,10 +11,10 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from advocacy import jobs
-from advocacy.db import unit_of_work
 from advocacy.gifting.models import GiftSend, GiftSendStatus
-from advocacy.notify.models import OutboxEmail
+from advocacy.kit import jobs
+from advocacy.kit.db import unit_of_work
+from advocacy.kit.mail.models import OutboxEmail
 from tests.conftest import Org
 from tests.fixtures.api import Api
 from tests.fixtures.gifting import assert_ledger_balances

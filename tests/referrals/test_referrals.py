@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from advocacy.advocates.models import Advocate, AdvocateStatus, Milestone
-from advocacy.db import unit_of_work, utcnow
 from advocacy.gifting.models import GiftSend, GiftSendReason
 from advocacy.graphql.ids import encode_id
+from advocacy.kit.db import unit_of_work, utcnow
 from advocacy.referrals import rewards
 from advocacy.referrals.clicks import click_token
 from advocacy.referrals.models import (

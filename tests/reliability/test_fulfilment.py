@@ -21,10 +21,10 @@ import pytest
 import redis
 from sqlmodel import col, select
 
-from advocacy.db import unit_of_work
 from advocacy.gifting.models import GiftEvent, GiftItemKind, GiftProvider, GiftSend
 from advocacy.gifting.models import GiftSendStatus as S
 from advocacy.graphql.ids import decode_id, encode_id
+from advocacy.kit.db import unit_of_work
 from advocacy.tenancy.models import Role
 from tests.conftest import Org
 from tests.fixtures.api import Api

@@ -23,9 +23,9 @@ import httpx
 from sqlalchemy import select, text
 from sqlmodel import col
 
-from advocacy.db import unit_of_work
 from advocacy.gifting.models import GiftEvent, GiftProvider, GiftSend
 from advocacy.gifting.models import GiftSendStatus as S
+from advocacy.kit.db import unit_of_work
 from tests.conftest import Org
 from tests.fixtures.gifting import assert_ledger_balances, make_item, setup
 from tests.fixtures.processes import Process, Processes, eventually, report

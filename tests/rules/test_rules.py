@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from advocacy import jobs
 from advocacy.advocates import milestone_service
 from advocacy.advocates.models import Advocate, MilestoneKind
-from advocacy.db import unit_of_work, utcnow
 from advocacy.gifting.models import GiftSend, GiftSendStatus
 from advocacy.graphql.ids import decode_id, encode_id
+from advocacy.kit import jobs
+from advocacy.kit.db import unit_of_work, utcnow
 from advocacy.rules import engine
 from advocacy.rules import service as rule_service
 from advocacy.rules.models import GiftRuleRun, RuleTrigger

@@ -20,8 +20,8 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import update
 from sqlmodel import col
 
-from advocacy.db import unit_of_work
 from advocacy.gifting.models import GiftSend, GiftSendStatus
+from advocacy.kit.db import unit_of_work
 from advocacy.tenancy.models import Role
 from tests.conftest import Org
 from tests.fixtures.api import Api

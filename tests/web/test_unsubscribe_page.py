@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from advocacy.advocates.models import Advocate
-from advocacy.db import unit_of_work
 from advocacy.engagement.unsubscribe import unsubscribe_token
+from advocacy.kit.db import unit_of_work
 from tests.conftest import Org
 from tests.engagement.unsubscribe_data import ONE_CLICK
 from tests.fixtures.factories import make_advocate

@@ -11,8 +11,8 @@ import pytest
 from dramatiq.brokers.stub import StubBroker
 from sqlalchemy import select, update
 
-from advocacy import jobs
-from advocacy.db import unit_of_work, utcnow
+from advocacy.kit import jobs
+from advocacy.kit.db import unit_of_work, utcnow
 from advocacy.webhooks import delivery
 from advocacy.webhooks.models import WebhookDelivery
 from tests.fixtures.api import Api

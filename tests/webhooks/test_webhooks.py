@@ -17,9 +17,9 @@ from dramatiq.brokers.stub import StubBroker
 from sqlalchemy import update
 from standardwebhooks import Webhook, WebhookVerificationError
 
-from advocacy import jobs
-from advocacy.db import unit_of_work, utcnow
 from advocacy.graphql.ids import decode_id, encode_id
+from advocacy.kit import jobs
+from advocacy.kit.db import unit_of_work, utcnow
 from advocacy.webhooks import delivery
 from advocacy.webhooks.jobs import due_deliveries
 from advocacy.webhooks.models import WebhookDelivery

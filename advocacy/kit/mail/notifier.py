@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from advocacy.config import get_settings
-from advocacy.notify.models import OutboxEmail
+from advocacy.kit.mail.models import OutboxEmail
 
 
 @dataclass(frozen=True)

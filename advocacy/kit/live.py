@@ -24,7 +24,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from advocacy.config import get_settings
-from advocacy.jobs import run_after_commit
+from advocacy.kit.jobs import run_after_commit
 
 log = logging.getLogger("advocacy.live")
 

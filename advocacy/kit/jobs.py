@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from advocacy.config import get_settings
-from advocacy.db import RequestSession, begin_write, make_engine
+from advocacy.kit.db import RequestSession, begin_write, make_engine
 
 log = logging.getLogger("advocacy.jobs")
 

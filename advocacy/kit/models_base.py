@@ -9,7 +9,7 @@ from sqlalchemy import JSON, CheckConstraint, Column, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field
 
-from advocacy.db import UTCDateTime, utcnow
+from advocacy.kit.db import UTCDateTime, utcnow
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 """JSON on SQLite, JSONB on PostgreSQL (indexable, containment operators)."""

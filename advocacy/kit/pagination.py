@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Row, Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from advocacy.reads import fetch_rows, fetch_scalar
+from advocacy.kit.reads import fetch_rows, fetch_scalar
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from advocacy.db import RequestSession
+from advocacy.kit.db import RequestSession
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ import datetime as dt
 from sqlalchemy import Index, Text
 from sqlmodel import Field, SQLModel
 
-from advocacy.models_base import created_at_field, json_column
+from advocacy.kit.models_base import created_at_field, json_column
 
 
 class OutboxEmail(SQLModel, table=True):

@@ -15,9 +15,9 @@ from functools import cache
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from advocacy.email_address import InvalidEmail, normalized_email
-from advocacy.errors import DomainError, DomainErrors, ErrorCode
-from advocacy.reference_data import is_country, is_currency
+from advocacy.kit.email_address import InvalidEmail, normalized_email
+from advocacy.kit.errors import DomainError, DomainErrors, ErrorCode
+from advocacy.kit.reference_data import is_country, is_currency
 
 T = TypeVar("T")
 
@@ -99,7 +99,7 @@ class Checker:
         return cleaned
 
     def email(self, field: str, value: str | None, *, required: bool = True) -> str | None:
-        """An address as it is stored and compared: see ``advocacy.email_address``."""
+        """An address as it is stored and compared: see ``advocacy.kit.email_address``."""
         cleaned = self.text(field, value, max_length=254, required=required)
         if cleaned is None:
             return None

@@ -11,7 +11,7 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
-from advocacy.errors import DomainError, ErrorCode
+from advocacy.kit.errors import DomainError, ErrorCode
 
 
 class Fingerprinted(Protocol):
