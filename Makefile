@@ -66,12 +66,14 @@ test: install-dev web browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check advocacy tests bench migrations/env.py
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
 	$(BIN)/pytest -q
 
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check advocacy tests bench migrations/env.py
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
 
 format: install-dev
 	$(BIN)/ruff check --fix .
@@ -105,4 +107,4 @@ lock: | $(BIN)/uv
 	$(LOCK) --extra dev -o requirements-dev.lock
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache node_modules test-artifacts
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .import_linter_cache node_modules test-artifacts
