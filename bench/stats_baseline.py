@@ -19,7 +19,7 @@ from typing import Any
 
 import asyncpg
 
-from advocacy.advocates.models import MilestoneKind
+from advocacy.programs.models import MilestoneKind
 
 KINDS = tuple(kind.value for kind in MilestoneKind)
 ENDINGS = ("DECLINED", "EXPIRED", "CANCELLED", "FULFILLED", "FAILED")

@@ -33,9 +33,8 @@ from typing import Any
 
 import asyncpg
 
-from advocacy.advocates.models import MilestoneKind
 from advocacy.migrate import upgrade
-from advocacy.programs.models import default_points
+from advocacy.programs.models import MilestoneKind, default_points
 from advocacy.tenancy.tokens import display_prefix, hash_secret, new_secret
 from bench.config import BenchConfig, BenchError
 from bench.lapse_seed import recreate_database

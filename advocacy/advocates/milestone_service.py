@@ -18,7 +18,6 @@ from advocacy.advocates.models import (
     Advocate,
     AdvocateStatus,
     Milestone,
-    MilestoneKind,
     MilestoneStatus,
 )
 from advocacy.advocates.service import get_advocate
@@ -30,7 +29,7 @@ from advocacy.kit.errors import DomainError, ErrorCode
 from advocacy.kit.idempotency import earlier_result, fingerprint
 from advocacy.kit.live import publish_after_commit
 from advocacy.kit.validation import Checker
-from advocacy.programs.models import Program, ProgramStatus
+from advocacy.programs.models import MilestoneKind, Program, ProgramStatus
 from advocacy.rules import jobs as rule_jobs
 from advocacy.rules.models import RuleTrigger
 from advocacy.tenancy.models import Role

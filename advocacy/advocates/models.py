@@ -13,6 +13,7 @@ from advocacy.kit.models_base import (
     json_column,
     timestamp_field,
 )
+from advocacy.programs.models import MilestoneKind
 
 
 class AdvocateStatus(enum.StrEnum):
@@ -20,19 +21,6 @@ class AdvocateStatus(enum.StrEnum):
     ACTIVE = "ACTIVE"
     LAPSED = "LAPSED"
     OPTED_OUT = "OPTED_OUT"
-
-
-class MilestoneKind(enum.StrEnum):
-    REVIEW = "REVIEW"
-    TESTIMONIAL = "TESTIMONIAL"
-    REFERRAL = "REFERRAL"
-    CASE_STUDY = "CASE_STUDY"
-    REFERENCE_CALL = "REFERENCE_CALL"
-    SOCIAL_MENTION = "SOCIAL_MENTION"
-    EVENT_SPEAKING = "EVENT_SPEAKING"
-    SUCCESS_STORY = "SUCCESS_STORY"
-    COMMUNITY_ANSWER = "COMMUNITY_ANSWER"
-    OTHER = "OTHER"
 
 
 class MilestoneStatus(enum.StrEnum):

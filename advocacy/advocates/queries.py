@@ -20,11 +20,11 @@ from advocacy.advocates.models import (
     Advocate,
     AdvocateStatus,
     Milestone,
-    MilestoneKind,
     MilestoneStatus,
 )
 from advocacy.kit.dialect import dialect_name, escape_like, json_array_contains
 from advocacy.kit.reads import fetch_rows
+from advocacy.programs.models import MilestoneKind
 
 ACCOUNT = Account.__table__  # type: ignore[attr-defined]
 ADVOCATE = Advocate.__table__  # type: ignore[attr-defined]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from advocacy.advocates.models import MilestoneKind, MilestoneStatus
+from advocacy.advocates.models import MilestoneStatus
 from advocacy.analytics.period import Period
 from advocacy.analytics.results import KindFigures, MilestoneFigures, Series
 from advocacy.analytics.scope import Scope
@@ -17,6 +17,7 @@ from advocacy.analytics.sql import ordinal
 from advocacy.analytics.tables import MILESTONE
 from advocacy.analytics.tally import Counts, Tally
 from advocacy.kit.dialect import dialect_name
+from advocacy.programs.models import MilestoneKind
 
 
 async def milestone_figures(

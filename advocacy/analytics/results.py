@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from advocacy.advocates.models import MilestoneKind
+from advocacy.programs.models import MilestoneKind
 
 T = TypeVar("T")
 

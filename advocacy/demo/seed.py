@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from advocacy.advocates import import_service, milestone_service
-from advocacy.advocates.models import MilestoneKind, MilestoneStatus
+from advocacy.advocates.models import MilestoneStatus
 from advocacy.demo import history
 from advocacy.demo.data import (
     ACCOUNTS,
@@ -35,7 +35,7 @@ from advocacy.gifting.links import gift_url, link_token
 from advocacy.gifting.models import GiftItem, GiftSend, GiftSendStatus
 from advocacy.kit.signing import Purpose, keyed_hex
 from advocacy.programs import service as program_service
-from advocacy.programs.models import Program, ProgramStatus
+from advocacy.programs.models import MilestoneKind, Program, ProgramStatus
 from advocacy.referrals import settings_service
 from advocacy.rules import service as rule_service
 from advocacy.rules.models import GiftRule, RuleTrigger

@@ -10,8 +10,8 @@ import enum
 from sqlalchemy import CheckConstraint, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from advocacy.advocates.models import MilestoneKind
 from advocacy.kit.models_base import created_at_field, enum_check, enum_field, timestamp_field
+from advocacy.programs.models import MilestoneKind
 
 DEFAULT_LAPSE_AFTER_DAYS = 60
 DEFAULT_MAX_NUDGES = 3

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from advocacy.advocates.models import Advocate, AdvocateStatus, MilestoneKind
+from advocacy.advocates.models import Advocate, AdvocateStatus
 from advocacy.advocates.service import get_advocate
 from advocacy.engagement import asks, emails
 from advocacy.engagement.models import (
@@ -37,7 +37,7 @@ from advocacy.kit.dialect import is_unique_violation
 from advocacy.kit.errors import DomainError, ErrorCode
 from advocacy.kit.updates import UNCHANGED, Unchanged
 from advocacy.kit.validation import Checker
-from advocacy.programs.models import Program, ProgramStatus
+from advocacy.programs.models import MilestoneKind, Program, ProgramStatus
 from advocacy.tenancy.models import Role
 from advocacy.tenancy.owned import get_owned
 from advocacy.tenancy.principal import Principal, actor_of

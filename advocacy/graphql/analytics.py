@@ -13,7 +13,6 @@ from typing import Annotated, Any
 
 import strawberry
 
-from advocacy.advocates.models import MilestoneKind
 from advocacy.analytics import queries, results
 from advocacy.analytics.period import Interval, Period, make_period
 from advocacy.analytics.report import StatsReport
@@ -27,6 +26,7 @@ from advocacy.graphql.permissions import CanRead
 from advocacy.graphql.scalars import BigInt, filter_time
 from advocacy.graphql.types import Advocate, CurrencyAmount, Program, StatsInterval
 from advocacy.kit.errors import DomainError
+from advocacy.programs.models import MilestoneKind
 from advocacy.referrals.models import FraudReason
 
 From = Annotated[

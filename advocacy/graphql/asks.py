@@ -10,7 +10,6 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from advocacy.advocates.models import Advocate as AdvocateModel
-from advocacy.advocates.models import MilestoneKind
 from advocacy.engagement import asks, service
 from advocacy.engagement.models import Ask as AskModel
 from advocacy.engagement.models import AskPolicy as AskPolicyModel
@@ -25,6 +24,7 @@ from advocacy.graphql.mutations import mutate
 from advocacy.graphql.pagination import Connection, connection_from_query
 from advocacy.graphql.permissions import CanRead, CanWrite
 from advocacy.graphql.types import Advocate, Milestone, Node, Program
+from advocacy.programs.models import MilestoneKind
 from advocacy.tenancy.principal import Principal
 
 strawberry.enum(AskStatus)

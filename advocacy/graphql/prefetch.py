@@ -15,13 +15,14 @@ from typing import Any
 
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
-from advocacy.advocates.models import MilestoneKind, MilestoneStatus
+from advocacy.advocates.models import MilestoneStatus
 from advocacy.advocates.queries import MilestoneFilter
 from advocacy.graphql.context import Info
 from advocacy.graphql.errors import ApiError
 from advocacy.graphql.ids import filter_id
 from advocacy.graphql.pagination import page_window
 from advocacy.kit.errors import DomainError
+from advocacy.programs.models import MilestoneKind
 
 
 def _fields(selections: Sequence[Selection], name: str) -> Iterator[SelectedField]:

@@ -7,7 +7,6 @@ import datetime as dt
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from advocacy.advocates.models import MilestoneKind as DomainKind
 from advocacy.graphql.context import Info
 from advocacy.graphql.errors import UserError
 from advocacy.graphql.ids import decode_id
@@ -18,6 +17,7 @@ from advocacy.graphql.scalars import BigInt
 from advocacy.graphql.types import MilestoneKind, Program, ProgramStatus
 from advocacy.graphql.unset import maybe
 from advocacy.programs import service
+from advocacy.programs.models import MilestoneKind as DomainKind
 from advocacy.programs.models import Program as ProgramModel
 from advocacy.programs.queries import programs_query
 from advocacy.tenancy.principal import Principal

@@ -8,7 +8,6 @@ from typing import Any
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from advocacy.advocates.models import MilestoneKind
 from advocacy.graphql.context import Info
 from advocacy.graphql.errors import UserError
 from advocacy.graphql.gifting import GiftItem, GiftSend
@@ -19,6 +18,7 @@ from advocacy.graphql.permissions import CanRead, CanWrite
 from advocacy.graphql.scalars import BigInt
 from advocacy.graphql.types import Advocate, Node, Program
 from advocacy.graphql.unset import maybe
+from advocacy.programs.models import MilestoneKind
 from advocacy.rules import service
 from advocacy.rules.models import GiftRule as GiftRuleModel
 from advocacy.rules.models import RuleStatus, RuleTrigger, RunOutcome

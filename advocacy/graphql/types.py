@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 import strawberry
 from sqlalchemy import Row, Select
 
-from advocacy.advocates.models import AdvocateStatus, MilestoneKind, MilestoneStatus
+from advocacy.advocates.models import AdvocateStatus, MilestoneStatus
 from advocacy.advocates.queries import (
     AdvocateFilter,
     MilestoneFilter,
@@ -27,7 +27,7 @@ from advocacy.graphql.pagination import (
     make_connection,
 )
 from advocacy.graphql.scalars import BigInt
-from advocacy.programs.models import ProgramStatus
+from advocacy.programs.models import MilestoneKind, ProgramStatus
 from advocacy.tenancy.models import Role
 
 if TYPE_CHECKING:

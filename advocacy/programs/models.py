@@ -6,8 +6,23 @@ import enum
 from sqlalchemy import BigInteger, CheckConstraint, Date, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from advocacy.advocates.models import MilestoneKind
 from advocacy.kit.models_base import created_at_field, enum_check, enum_field, json_column
+
+
+class MilestoneKind(enum.StrEnum):
+    """What an advocate did. Programs set the points per kind, so the kinds live here, below
+    the advocates that record milestones of them."""
+
+    REVIEW = "REVIEW"
+    TESTIMONIAL = "TESTIMONIAL"
+    REFERRAL = "REFERRAL"
+    CASE_STUDY = "CASE_STUDY"
+    REFERENCE_CALL = "REFERENCE_CALL"
+    SOCIAL_MENTION = "SOCIAL_MENTION"
+    EVENT_SPEAKING = "EVENT_SPEAKING"
+    SUCCESS_STORY = "SUCCESS_STORY"
+    COMMUNITY_ANSWER = "COMMUNITY_ANSWER"
+    OTHER = "OTHER"
 
 
 class ProgramStatus(enum.StrEnum):

@@ -10,12 +10,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
-from advocacy.advocates.models import MilestoneKind
 from advocacy.kit.db import utcnow
 from advocacy.kit.errors import DomainError, ErrorCode
 from advocacy.kit.updates import UNCHANGED, Unchanged
 from advocacy.kit.validation import Checker
-from advocacy.programs.models import Program, ProgramStatus, default_points
+from advocacy.programs.models import MilestoneKind, Program, ProgramStatus, default_points
 from advocacy.tenancy.models import Role
 from advocacy.tenancy.owned import get_owned
 from advocacy.tenancy.principal import Principal

@@ -11,12 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from advocacy.advocates import milestone_service
-from advocacy.advocates.models import Advocate, AdvocateStatus, MilestoneKind
+from advocacy.advocates.models import Advocate, AdvocateStatus
 from advocacy.kit.db import utcnow
 from advocacy.kit.errors import DomainError, ErrorCode
 from advocacy.kit.idempotency import earlier_result, fingerprint
 from advocacy.kit.jobs import enqueue_after_commit
 from advocacy.kit.validation import Checker
+from advocacy.programs.models import MilestoneKind
 from advocacy.referrals import fraud
 from advocacy.referrals import jobs as referral_jobs
 from advocacy.referrals.clicks import click_id_from_token

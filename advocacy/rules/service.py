@@ -10,13 +10,12 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from advocacy.advocates.models import MilestoneKind
 from advocacy.gifting.catalog_service import get_gift_item
 from advocacy.kit.db import utcnow
 from advocacy.kit.errors import DomainError, ErrorCode
 from advocacy.kit.updates import UNCHANGED, Unchanged
 from advocacy.kit.validation import Checker
-from advocacy.programs.models import Program
+from advocacy.programs.models import MilestoneKind, Program
 from advocacy.rules import templates
 from advocacy.rules.models import GiftRule, GiftRuleRun, RuleStatus, RuleTrigger
 from advocacy.tenancy.models import Role

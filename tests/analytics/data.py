@@ -28,7 +28,6 @@ from advocacy.advocates.models import (
     Advocate,
     AdvocateStatus,
     Milestone,
-    MilestoneKind,
     MilestoneStatus,
 )
 from advocacy.engagement.models import (
@@ -49,7 +48,7 @@ from advocacy.gifting.models import (
     GiftSendStatus,
 )
 from advocacy.kit.db import unit_of_work
-from advocacy.programs.models import Program
+from advocacy.programs.models import MilestoneKind, Program
 from advocacy.referrals.models import FraudReason, Referral, ReferralClick, ReferralStatus
 from tests.fixtures.factories import make_program
 

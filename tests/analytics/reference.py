@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from advocacy.advocates.models import MilestoneKind
+from advocacy.programs.models import MilestoneKind
 from tests.analytics.data import World
 
 

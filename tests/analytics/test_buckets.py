@@ -7,10 +7,11 @@ import datetime as dt
 
 import pytest
 
-from advocacy.advocates.models import Advocate, Milestone, MilestoneKind, MilestoneStatus
+from advocacy.advocates.models import Advocate, Milestone, MilestoneStatus
 from advocacy.analytics.period import Interval, make_period, ordinal, ordinal_start
 from advocacy.graphql.ids import encode_id
 from advocacy.kit.db import unit_of_work
+from advocacy.programs.models import MilestoneKind
 from tests.analytics.data import FAR
 from tests.analytics.documents import iso
 from tests.conftest import Org

@@ -12,11 +12,12 @@ import pytest
 from sqlalchemy import select, update
 
 from advocacy.advocates import milestone_service
-from advocacy.advocates.models import Advocate, MilestoneKind
+from advocacy.advocates.models import Advocate
 from advocacy.engagement import asks
 from advocacy.engagement.models import Ask
 from advocacy.graphql.ids import encode_id
 from advocacy.kit.db import unit_of_work
+from advocacy.programs.models import MilestoneKind
 from advocacy.tenancy.principal import system_principal
 from tests.conftest import Org
 from tests.engagement.conftest import noon, outbox_of

@@ -10,11 +10,12 @@ import pytest
 from sqlalchemy import select, update
 
 from advocacy.advocates import milestone_service
-from advocacy.advocates.models import Advocate, AdvocateStatus, MilestoneKind
+from advocacy.advocates.models import Advocate, AdvocateStatus
 from advocacy.engagement import lapses
 from advocacy.engagement.models import AdvocateStatusChange, EngagementPolicy
 from advocacy.graphql.ids import encode_id
 from advocacy.kit.db import unit_of_work, utcnow
+from advocacy.programs.models import MilestoneKind
 from advocacy.rules.models import RuleEvent
 from advocacy.tenancy.principal import system_principal
 from tests.conftest import Org

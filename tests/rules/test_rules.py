@@ -12,11 +12,12 @@ import pytest
 from sqlalchemy import select, update
 
 from advocacy.advocates import milestone_service
-from advocacy.advocates.models import Advocate, MilestoneKind
+from advocacy.advocates.models import Advocate
 from advocacy.gifting.models import GiftSend, GiftSendStatus
 from advocacy.graphql.ids import decode_id, encode_id
 from advocacy.kit import jobs
 from advocacy.kit.db import unit_of_work, utcnow
+from advocacy.programs.models import MilestoneKind
 from advocacy.rules import engine
 from advocacy.rules import service as rule_service
 from advocacy.rules.models import GiftRuleRun, RuleTrigger

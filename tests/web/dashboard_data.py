@@ -24,11 +24,12 @@ from dataclasses import dataclass
 from sqlalchemy import update
 from sqlmodel import col
 
-from advocacy.advocates.models import AdvocateStatus, MilestoneKind
+from advocacy.advocates.models import AdvocateStatus
 from advocacy.gifting import fulfilment
 from advocacy.gifting.models import GiftSend
 from advocacy.graphql.ids import decode_id, encode_id
 from advocacy.kit.db import unit_of_work, utcnow
+from advocacy.programs.models import MilestoneKind
 from advocacy.referrals import service as referral_service
 from advocacy.referrals.clicks import record_click
 from advocacy.referrals.settings_service import ReferralConfig, configure_referrals
