@@ -275,4 +275,10 @@ async def reject_milestone(
     milestone = await _load_for_decision(session, principal, milestone_id)
     await _decide(session, milestone, MilestoneStatus.REJECTED, 0, clean_reason)
     await session.refresh(milestone)
+    await emit(
+        session,
+        milestone.organization_id,
+        EventType.MILESTONE_REJECTED,
+        payloads.milestone(milestone),
+    )
     return milestone

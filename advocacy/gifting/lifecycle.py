@@ -36,6 +36,7 @@ OPEN = (
 
 
 WEBHOOK_OF_KIND = {
+    "PENDING_APPROVAL": EventType.GIFT_PENDING_APPROVAL,
     "OFFERED": EventType.GIFT_OFFERED,
     "APPROVED": EventType.GIFT_OFFERED,  # a rule's gift, offered once a marketer approved it
     "REDEEMED": EventType.GIFT_REDEEMED,
@@ -45,6 +46,7 @@ WEBHOOK_OF_KIND = {
     "EXPIRED": EventType.GIFT_EXPIRED,
     "FULFILLED": EventType.GIFT_FULFILLED,
     "FAILED": EventType.GIFT_FAILED,
+    "CANCELLED": EventType.GIFT_CANCELLED,
     "NEEDS_RECONCILIATION": EventType.GIFT_NEEDS_RECONCILIATION,
 }
 """The history kinds a CRM hears about as webhooks (emails, retries and the like stay inside)."""

@@ -393,6 +393,7 @@ ANNOUNCED = {
     ReferralStatus.HELD: EventType.REFERRAL_SIGNED_UP,  # signed up, waiting for a decision
     ReferralStatus.CONVERTED: EventType.REFERRAL_CONVERTED,
     ReferralStatus.REJECTED: EventType.REFERRAL_REJECTED,
+    ReferralStatus.REVERSED: EventType.REFERRAL_REVERSED,
 }
 
 
@@ -428,4 +429,5 @@ async def reverse_conversion(
     referral.reversed_at = referral.updated_at = now or utcnow()
     referral.reward_due_at = None
     await session.flush()
+    await _announce(session, referral)
     return referral

@@ -28,6 +28,7 @@ from tests.fixtures.api import Api
 from tests.fixtures.factories import make_advocate
 from tests.fixtures.gifting import assert_ledger_balances
 from tests.referrals.conftest import Program, click, days_ago
+from tests.webhooks.test_event_coverage import event_types, subscribe_to_everything
 
 SIGNUP = """
 mutation($input: RecordReferralSignupInput!) {
@@ -275,8 +276,9 @@ async def test_small_conversions_are_held_and_a_marketer_decides(
 
 
 async def test_delayed_rewards_wait_for_the_refund_window_and_a_reversal_cancels_them(
-    client: httpx.AsyncClient, marketer: Api, referral_program: Program, org: Org
+    client: httpx.AsyncClient, admin: Api, marketer: Api, referral_program: Program, org: Org
 ) -> None:
+    await subscribe_to_everything(admin)
     await referral_program.configure(reward_delay_days=14)
     await clicked(client, referral_program)
     for email in ("kept@newco.example", "refunded@newco.example"):
@@ -297,6 +299,7 @@ async def test_delayed_rewards_wait_for_the_refund_window_and_a_reversal_cancels
         "status": "REVERSED",
         "rewardDueAt": None,
     }
+    assert (await event_types(org.id))[-1] == "referral.reversed"  # a CRM hears of it
     later = utcnow() + dt.timedelta(days=15)
     async with unit_of_work() as session:
         due = await rewards.due_rewards(session, later)

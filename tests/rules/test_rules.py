@@ -26,6 +26,7 @@ from tests.conftest import Org
 from tests.fixtures.api import Api
 from tests.fixtures.factories import make_advocate, make_milestone, make_program
 from tests.fixtures.gifting import assert_ledger_balances, make_item
+from tests.webhooks.test_event_coverage import event_types, subscribe_to_everything
 
 CREATE = """
 mutation($input: CreateGiftRuleInput!) {
@@ -219,8 +220,9 @@ async def test_caps_budget_and_no_match_are_recorded_on_the_rule(
 
 
 async def test_the_approval_step_holds_the_gift_until_a_marketer_decides(
-    org: Org, marketer: Api, world: dict[str, int]
+    org: Org, admin: Api, marketer: Api, world: dict[str, int]
 ) -> None:
+    await subscribe_to_everything(admin)
     await rule(
         org,
         trigger=RuleTrigger.REFERRAL_CONVERTED,
@@ -253,6 +255,14 @@ async def test_the_approval_step_holds_the_gift_until_a_marketer_decides(
     )
     assert again["approveGiftSend"]["errors"] == [{"field": "id", "code": "INVALID_STATE"}]
     await assert_ledger_balances(org.id)
+    # A CRM hears of both: waiting for approval, then offered or cancelled (issue 15).
+    gift_events = [t for t in await event_types(org.id) if t.startswith("gift.")]
+    assert gift_events == [
+        "gift.pending_approval",
+        "gift.pending_approval",
+        "gift.offered",
+        "gift.cancelled",
+    ]
 
 
 async def test_anniversaries_fire_once_for_advocates_who_joined_long_enough_ago(
