@@ -101,6 +101,7 @@ async def _program_and_item(
         raise DomainError(
             ErrorCode.INVALID_STATE, f"the program is {program.status}, not ACTIVE", "programId"
         )
+    _require_running(program)
     item = await get_gift_item(session, principal, item_id, "itemId")
     if not item.active:
         raise DomainError(ErrorCode.INVALID_STATE, "this item is archived", "itemId")
@@ -111,6 +112,24 @@ async def _program_and_item(
             "itemId",
         )
     return program, item
+
+
+def _require_running(program: Program) -> None:
+    """A program pays only between its dates (UTC days, both ends included): no gift, rule's
+    or marketer's, goes out before ``startsOn`` or after ``endsOn``."""
+    today = utcnow().date()
+    if program.starts_on is not None and today < program.starts_on:
+        raise DomainError(
+            ErrorCode.INVALID_STATE,
+            f"the program starts on {program.starts_on.isoformat()}",
+            "programId",
+        )
+    if program.ends_on is not None and today > program.ends_on:
+        raise DomainError(
+            ErrorCode.INVALID_STATE,
+            f"the program ended on {program.ends_on.isoformat()}",
+            "programId",
+        )
 
 
 async def send_gift(session: AsyncSession, principal: Principal, new: NewSend) -> SentGift:
