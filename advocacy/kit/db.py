@@ -231,7 +231,14 @@ def new_session() -> AsyncSession:
 @asynccontextmanager
 async def unit_of_work() -> AsyncIterator[AsyncSession]:
     """A session whose work commits together on success and is rolled back on any exception."""
-    session = new_session()
+    async with committing(new_session()) as session:
+        yield session
+
+
+@asynccontextmanager
+async def committing(session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    """Run ``session`` as one write transaction: commit on success, roll back on any
+    exception, close either way (requests' and jobs' units of work alike)."""
     try:
         await begin_write(session)
         yield session

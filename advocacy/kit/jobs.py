@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from advocacy.config import get_settings
-from advocacy.kit.db import RequestSession, begin_write, make_engine
+from advocacy.kit.db import RequestSession, committing, make_engine
 
 log = logging.getLogger("advocacy.jobs")
 
@@ -176,16 +176,8 @@ def use_job_engine(engine: AsyncEngine | None) -> None:
 
 @asynccontextmanager
 async def job_unit_of_work() -> AsyncIterator[AsyncSession]:
-    session = _job_session_factory()()
-    try:
-        await begin_write(session)
+    async with committing(_job_session_factory()()) as session:
         yield session
-        await session.commit()
-    except BaseException:
-        await session.rollback()
-        raise
-    finally:
-        await session.close()
 
 
 def actor(
